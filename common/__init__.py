@@ -1,0 +1,1 @@
+"""Shared core: storage, state, validation, observability and the table jobs."""

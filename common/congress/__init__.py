@@ -1,0 +1,1 @@
+"""Congress trading (periodic transaction reports): silver, dimensions and facts."""

@@ -1,0 +1,92 @@
+"""The analysts' data contract, one Pandera model per table."""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+
+TRANSACTION_TYPES = ["purchase", "sale", "sale_partial", "exchange"]
+OWNERS = ["self", "spouse", "joint", "dependent"]
+
+
+class SilverPtrTransactions(pa.DataFrameModel):
+    doc_id: pl.String = pa.Field(nullable=False)
+    txn_index: pl.Int64 = pa.Field(ge=0)
+    filer_name: pl.String = pa.Field(nullable=False)
+    bioguide_id: pl.String = pa.Field(nullable=True)
+    asset_name: pl.String = pa.Field(nullable=False)
+    ticker: pl.String = pa.Field(nullable=True)
+    transaction_type: pl.String = pa.Field(isin=TRANSACTION_TYPES)
+    transaction_date: pl.Date = pa.Field(nullable=False)
+    notification_date: pl.Date = pa.Field(nullable=False)
+    filing_date: pl.Date = pa.Field(nullable=False)
+    amount_low: pl.Int64 = pa.Field(ge=0)
+    amount_high: pl.Int64 = pa.Field(nullable=True)
+    owner: pl.String = pa.Field(isin=OWNERS)
+    silver_ingest_ts: pl.Datetime = pa.Field(nullable=False)
+
+    class Config:
+        coerce = True  # txn_index arrives as int32 or int64 depending on the writer
+        strict = "filter"
+
+
+class DimMembers(pa.DataFrameModel):
+    member_key: pl.Int64 = pa.Field(unique=True)
+    bioguide_id: pl.String
+    full_name: pl.String
+    party: pl.String
+    state: pl.String = pa.Field(str_length={"min_value": 2, "max_value": 2})
+    district: pl.Int32 = pa.Field(nullable=True, ge=0)
+    valid_from: pl.Date
+    valid_to: pl.Date
+    is_current: pl.Boolean
+
+    class Config:
+        coerce = True
+
+    @pa.dataframe_check
+    def valid_range(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("valid_from") <= pl.col("valid_to"))
+
+
+class DimAssets(pa.DataFrameModel):
+    asset_key: pl.Int64 = pa.Field(unique=True)
+    asset_name: pl.String = pa.Field(unique=True)
+    ticker: pl.String = pa.Field(nullable=True)
+
+    class Config:
+        coerce = True
+
+
+class DimDates(pa.DataFrameModel):
+    date_key: pl.Int32 = pa.Field(unique=True)
+    full_date: pl.Date = pa.Field(unique=True)
+    year: pl.Int32
+    month: pl.Int32 = pa.Field(in_range={"min_value": 1, "max_value": 12})
+    day: pl.Int32 = pa.Field(in_range={"min_value": 1, "max_value": 31})
+    quarter: pl.Int32 = pa.Field(in_range={"min_value": 1, "max_value": 4})
+    day_of_week: pl.Int32 = pa.Field(in_range={"min_value": 1, "max_value": 7})
+    is_weekend: pl.Boolean
+
+    class Config:
+        coerce = True
+
+
+class FactPtrTransactions(pa.DataFrameModel):
+    transaction_key: pl.Int64 = pa.Field(unique=True, ge=1)
+    transaction_id: pl.String = pa.Field(unique=True, str_matches=r"^.+-\d{3,}$")
+    member_key: pl.Int64 = pa.Field(ge=-1)
+    asset_key: pl.Int64 = pa.Field(ge=-1)
+    transaction_date_key: pl.Int32
+    notification_date_key: pl.Int32
+    transaction_type: pl.String = pa.Field(isin=TRANSACTION_TYPES)
+    amount_low: pl.Int64
+    amount_high: pl.Int64 = pa.Field(nullable=True)
+    amount_midpoint: pl.Float64 = pa.Field(nullable=True)
+    days_to_notification: pl.Int64
+    doc_id: pl.String
+    filing_date: pl.Date
+
+    class Config:
+        strict = True
+        ordered = True

@@ -1,0 +1,13 @@
+"""Where the Congress tables live in the warehouse (keys relative to its root)."""
+
+SILVER_PTR = "silver/ptr_transactions"
+FACT_PTR = "gold/facts/ptr_transactions"
+QUARANTINE = "quarantine"
+DIMENSIONS = {
+    name: f"gold/dimensions/{name}/{name}.parquet"
+    for name in ("dim_members", "dim_assets", "dim_dates")
+}
+
+
+def fact_partition_key(year: int, month: int) -> str:
+    return f"{FACT_PTR}/year={year:04d}/month={month:02d}/transactions.parquet"

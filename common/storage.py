@@ -1,0 +1,96 @@
+"""The warehouse: one root URI, a local folder or `s3://bucket/prefix`.
+
+Table data is read and written by Polars' own object-store IO. The operations Polars
+does not offer (list, delete, rename, put-if-absent) go through obstore, which wraps the
+same Rust `object_store` engine, so both see one namespace with one configuration: the
+standard AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials, `AWS_ALLOW_HTTP`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Iterable
+
+import obstore
+import polars as pl
+from obstore.store import LocalStore, from_url
+
+PARQUET_COMPRESSION = "zstd"
+
+
+class Warehouse:
+    def __init__(self, uri: str) -> None:
+        self.is_local = "://" not in uri or uri.startswith("file://")
+        if self.is_local:
+            root = os.path.abspath(uri.removeprefix("file://"))
+            os.makedirs(root, exist_ok=True)
+            self.root = root
+            self.store = LocalStore(root)
+        else:
+            self.root = uri.rstrip("/")
+            self.store = from_url(self.root)
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.root!r})"
+
+    def uri(self, key: str) -> str:
+        """The address Polars reads and writes for `key` (a '/'-separated key)."""
+        return f"{self.root}/{key}"
+
+    def key_of(self, uri: str) -> str:
+        """Inverse of `uri`, for paths Polars reports back (e.g. include_file_paths)."""
+        return uri.removeprefix(self.root).lstrip("/")
+
+    # -- object operations (obstore) -------------------------------------------
+    def list(self, prefix: str, suffix: str = "") -> list[str]:
+        keys: list[str] = []
+        for batch in obstore.list(self.store, prefix=prefix.rstrip("/") + "/"):
+            keys.extend(m["path"] for m in batch if m["path"].endswith(suffix))
+        return sorted(keys)
+
+    def exists(self, key: str) -> bool:
+        try:
+            obstore.head(self.store, key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def delete(self, keys: Iterable[str]) -> int:
+        keys = list(keys)
+        if keys:
+            obstore.delete(self.store, keys)
+        return len(keys)
+
+    def read_bytes(self, key: str) -> bytes:
+        return bytes(obstore.get(self.store, key).bytes())
+
+    def put_if_absent(self, key: str, data: bytes) -> None:
+        """Create `key` or raise FileExistsError naming it; never overwrites."""
+        try:
+            obstore.put(self.store, key, data, mode="create")
+        except FileExistsError as exc:
+            raise FileExistsError(f"object already exists: {self.uri(key)}") from exc
+
+    # -- table data (Polars) ----------------------------------------------------
+    def scan_parquet(self, keys: list[str], **kwargs: object) -> pl.LazyFrame:
+        return pl.scan_parquet([self.uri(k) for k in keys], **kwargs)  # type: ignore[arg-type]
+
+    def write_parquet(self, df: pl.DataFrame, key: str) -> None:
+        """Write `df` whole at `key`: readers never see a half-written object."""
+        if self.is_local:
+            # A local file grows while Polars writes it; an S3 PUT (or multipart upload)
+            # only becomes visible once complete. So locally: temp name + atomic rename.
+            tmp = f"{key}.{uuid.uuid4().hex}.tmp"
+            os.makedirs(os.path.dirname(os.path.join(self.root, tmp)), exist_ok=True)
+            df.write_parquet(self.uri(tmp), compression=PARQUET_COMPRESSION)
+            obstore.rename(self.store, tmp, key)
+        else:
+            df.write_parquet(self.uri(key), compression=PARQUET_COMPRESSION)
+
+    def create_parquet(self, df: pl.DataFrame, key: str) -> None:
+        """Write `df` at `key` only if nothing is there yet (put-if-absent)."""
+        buf = io.BytesIO()
+        df.write_parquet(buf, compression=PARQUET_COMPRESSION)
+        self.put_if_absent(key, buf.getvalue())

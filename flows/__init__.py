@@ -1,0 +1,1 @@
+"""Prefect flows: thin adapters over the table jobs in common/ (the only Prefect code)."""

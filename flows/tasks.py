@@ -1,0 +1,41 @@
+"""One Prefect task per table job: retries on transient errors, metrics flushed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import Task, task
+from prefect.context import get_run_context
+
+from common.errors import is_transient
+from common.jobs import TableJob, run_job
+from common.observability import logger, metrics
+from flows import run_log
+
+
+def _retry_transient(task: Task[..., Any], task_run: Any, state: Any) -> bool:
+    try:
+        state.result()
+    except Exception as exc:  # noqa: BLE001 - we only classify it
+        return is_transient(exc)
+    return False
+
+
+def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
+    def run(event: dict[str, Any]) -> dict[str, Any]:
+        run_log.attach()
+        logger.set_correlation_id(str(get_run_context().task_run.id))  # type: ignore[union-attr]
+        try:
+            return run_job(job, event)
+        finally:
+            metrics.flush_metrics()
+
+    return task(
+        run,
+        name=job.name,
+        task_run_name=f"{job.name}",
+        retries=2,
+        retry_delay_seconds=[5, 30],
+        retry_condition_fn=_retry_transient,
+        tags=[f"table:{job.table}"],
+    )
