@@ -1,12 +1,12 @@
 """Benchmark: build_fact_transactions full rebuild and a 250-row incremental.
 
-  python benchmarks/fact_build.py rebuild WH      # one rebuild of WH (a local warehouse);
-                                                  # the shared runner's IMPL_CMD form
+  python benchmarks/fact_build.py rebuild WH    # one rebuild of a local warehouse WH
+                                                # (the shared runner's IMPL_CMD form)
   python benchmarks/fact_build.py run --rows N    # generate N rows, time rebuild +
                                                   # a 250-row incremental, print figures
 
 Side by side with the pandas/DuckDB anchors (../shared/bench, see its README):
-  IMPL_CMD="$PWD/dist/bench/bin/python benchmarks/fact_build.py rebuild" IMPL_NAME=polars \
+  IMPL_CMD="python benchmarks/fact_build.py rebuild" IMPL_NAME=polars \
       ../shared/bench/run_anchors.sh
 Figures are printed, never asserted: the machines are shared and noisy.
 """
@@ -25,7 +25,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-SHARED_GEN = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "bench", "gen_warehouse.py")
+SHARED_GEN = os.path.join(
+    os.path.dirname(__file__), "..", "..", "shared", "bench", "gen_warehouse.py"
+)
 
 
 def rebuild(wh_path: str) -> dict:
@@ -48,9 +50,15 @@ def incremental(wh_path: str, rows: int) -> tuple[dict, float]:
     from common.storage import Warehouse
 
     wh = Warehouse(wh_path)
-    silver = pl.read_parquet(wh.uri(wh.list("silver/ptr_transactions", ".parquet")[0]), n_rows=rows)
-    newest = pl.scan_parquet(wh.uri("silver/ptr_transactions/*.parquet")).select(
-        pl.col("silver_ingest_ts").max()).collect().item()  # fmt: skip
+    silver = pl.read_parquet(
+        wh.uri(wh.list("silver/ptr_transactions", ".parquet")[0]), n_rows=rows
+    )
+    newest = (
+        pl.scan_parquet(wh.uri("silver/ptr_transactions/*.parquet"))
+        .select(pl.col("silver_ingest_ts").max())
+        .collect()
+        .item()
+    )
     fresh = silver.with_columns(
         doc_id=pl.lit("99") + pl.col("doc_id"),
         silver_ingest_ts=pl.lit(newest + dt.timedelta(seconds=1)),
@@ -70,9 +78,13 @@ def measured(cmd: list[str]) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
-    one = sub.add_parser("rebuild", help="rebuild the fact table of WH, print the summary")
+    one = sub.add_parser(
+        "rebuild", help="rebuild the fact table of WH, print the summary"
+    )
     one.add_argument("wh")
     run = sub.add_parser("run", help="generate, then time a rebuild and an incremental")
     run.add_argument("--rows", type=int, default=1_000_000)
@@ -84,19 +96,27 @@ def main() -> None:
         return
     wh = a.out or tempfile.mkdtemp(prefix="fact-bench-")
     if os.path.exists(SHARED_GEN):
-        subprocess.run([sys.executable, SHARED_GEN, "--rows", str(a.rows), "--out", wh], check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, SHARED_GEN, "--rows", str(a.rows), "--out", wh],
+            check=True,
+            capture_output=True,
+        )
     else:
         from common.congress import demo_data
         from common.storage import Warehouse
 
         demo_data.generate(Warehouse(wh), rows=a.rows)
     wall, rss, out = measured([sys.executable, __file__, "rebuild", wh])
-    print(f"rebuild      rows={a.rows:>11,} wall={wall:7.2f}s peak_rss={rss:8.0f}MB {out}")
+    print(
+        f"rebuild      rows={a.rows:>11,} wall={wall:7.2f}s peak_rss={rss:8.0f}MB {out}"
+    )
     summary, secs = incremental(wh, a.incremental_rows)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"incremental  rows={a.incremental_rows:>11,} job={secs:7.3f}s peak_rss={peak:8.0f}MB "
-          f"{json.dumps(summary)}  ratio={secs / wall:.1%} of rebuild wall")  # fmt: skip
+    print(
+        f"incremental  rows={a.incremental_rows:>11,} job={secs:7.3f}s "
+        f"peak_rss={peak:8.0f}MB "
+        f"{json.dumps(summary)}  ratio={secs / wall:.1%} of rebuild wall"
+    )
 
 
 if __name__ == "__main__":

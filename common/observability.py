@@ -1,8 +1,9 @@
 """Powertools Logger (JSON, correlation id) and Metrics (EMF), for both runtimes.
 
-In Lambda the handlers decorate with these same objects (plus a Tracer, created there
-because X-Ray's SDK costs a second of imports that Prefect runs do not need); under Prefect, flows/ adds a
-handler to the stdlib logger behind `logger` so the same records reach the run log.
+In Lambda the handlers decorate with these same objects (plus a Tracer, created in
+the handler because X-Ray's SDK costs a second of imports Prefect runs do not need).
+Under Prefect, flows/ adds a handler to the stdlib logger behind `logger`, so the same
+records reach the run log.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ COUNT_METRICS = {
 
 def record_summary(job: str, summary: dict, seconds: float) -> None:
     """Log a job's summary and add its counts to the EMF metrics."""
-    logger.info("job finished", extra={"job": job, "summary": summary, "seconds": seconds})
+    logger.info(
+        "job finished", extra={"job": job, "summary": summary, "seconds": seconds}
+    )
     metrics.add_dimension(name="job", value=job)
     for field, name in COUNT_METRICS.items():
         if isinstance(summary.get(field), int):
@@ -39,6 +42,8 @@ def record_summary(job: str, summary: dict, seconds: float) -> None:
 
 
 def record_invalid_event(job: str, field: str, problem: str) -> None:
-    logger.warning("invalid event", extra={"job": job, "field": field, "problem": problem})
+    logger.warning(
+        "invalid event", extra={"job": job, "field": field, "problem": problem}
+    )
     metrics.add_dimension(name="job", value=job)
     metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)

@@ -8,6 +8,7 @@ never write the same table at once: the second fails with LeaseHeld before writi
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -37,13 +38,16 @@ class StateStore:
 
     @contextmanager
     def lease(self, table: str, seconds: int) -> Iterator[str]:
-        owner = f"{os.environ.get('AWS_LAMBDA_LOG_STREAM_NAME', os.getpid())}/{uuid.uuid4()}"
+        runner = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", os.getpid())
+        owner = f"{runner}/{uuid.uuid4()}"
         holder = self._acquire(table, owner, time.time() + seconds)
         if holder is not None:
+            until = time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(holder["expires_at"])
+            )
             raise LeaseHeld(
-                f"table {table} is being written by {holder['owner']} until "
-                f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(holder['expires_at']))};"
-                " nothing was written, retry later"
+                f"table {table} is being written by {holder['owner']} until {until}; "
+                "nothing was written, retry later"
             )
         try:
             yield owner
@@ -128,17 +132,27 @@ class DynamoStateStore(StateStore):
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item={"pk": pk, "owner": {"S": owner}, "expires_at": {"N": str(expires_at)}},
+                Item={
+                    "pk": pk,
+                    "owner": {"S": owner},
+                    "expires_at": {"N": str(expires_at)},
+                },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
                 ExpressionAttributeValues={":now": {"N": str(time.time())}},
             )
             return None
         except self.client.exceptions.ConditionalCheckFailedException:
             item = self.client.get_item(TableName=self.table, Key={"pk": pk})["Item"]
-            return {"owner": item["owner"]["S"], "expires_at": float(item["expires_at"]["N"])}
+            return {
+                "owner": item["owner"]["S"],
+                "expires_at": float(item["expires_at"]["N"]),
+            }
 
     def _release(self, table: str, owner: str) -> None:
-        try:
+        # A lease that expired and was taken over is not ours to delete.
+        with contextlib.suppress(
+            self.client.exceptions.ConditionalCheckFailedException
+        ):
             self.client.delete_item(
                 TableName=self.table,
                 Key={"pk": {"S": f"lease#{table}"}},
@@ -146,8 +160,6 @@ class DynamoStateStore(StateStore):
                 ExpressionAttributeNames={"#o": "owner"},
                 ExpressionAttributeValues={":me": {"S": owner}},
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass  # expired and taken over by another run: not ours to delete
 
 
 def state_store(settings: Settings, warehouse_root: str, is_local: bool) -> StateStore:

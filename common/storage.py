@@ -3,7 +3,8 @@
 Table data is read and written by Polars' own object-store IO. The operations Polars
 does not offer (list, delete, rename, put-if-absent) go through obstore, which wraps the
 same Rust `object_store` engine, so both see one namespace with one configuration: the
-standard AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials, `AWS_ALLOW_HTTP`).
+standard AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials,
+`AWS_ALLOW_HTTP`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 
 import obstore
 import polars as pl
+from obstore.exceptions import AlreadyExistsError
 from obstore.store import LocalStore, from_url
 
 PARQUET_COMPRESSION = "zstd"
@@ -70,7 +72,7 @@ class Warehouse:
         """Create `key` or raise FileExistsError naming it; never overwrites."""
         try:
             obstore.put(self.store, key, data, mode="create")
-        except FileExistsError as exc:
+        except (FileExistsError, AlreadyExistsError) as exc:
             raise FileExistsError(f"object already exists: {self.uri(key)}") from exc
 
     # -- table data (Polars) ----------------------------------------------------

@@ -8,8 +8,8 @@ names the column and the failed check.
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 from pandera.errors import SchemaErrors
 
 ROW = "__row__"
@@ -18,7 +18,7 @@ ROW = "__row__"
 def split_valid(
     df: pl.DataFrame, model: type[pa.DataFrameModel]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(valid rows, rejected rows + `reason`), or raise SchemaErrors for frame errors."""
+    """(valid rows, rejected rows + `reason`); SchemaErrors for frame-level errors."""
     try:
         valid = model.validate(df, lazy=True)
         return valid, valid.clear().with_columns(reason=pl.lit(""))

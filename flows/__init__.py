@@ -1,1 +1,1 @@
-"""Prefect flows: thin adapters over the table jobs in common/ (the only Prefect code)."""
+"""Prefect flows: thin adapters over the jobs in common/ (the only Prefect code)."""

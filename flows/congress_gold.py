@@ -18,12 +18,16 @@ def summary_markdown(results: dict[str, dict[str, Any]]) -> str:
     cols = sorted({k for summary in results.values() for k in summary})
     lines = ["| table | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for table, summary in results.items():
-        lines.append(f"| {table} | " + " | ".join(str(summary.get(c, "")) for c in cols) + " |")
+        lines.append(
+            f"| {table} | " + " | ".join(str(summary.get(c, "")) for c in cols) + " |"
+        )
     return "\n".join(lines)
 
 
 @flow(name="congress-gold")
-def congress_gold(rebuild: bool = False, since_date: dt.date | None = None) -> dict[str, Any]:
+def congress_gold(
+    rebuild: bool = False, since_date: dt.date | None = None
+) -> dict[str, Any]:
     event: dict[str, Any] = {"rebuild": rebuild}
     if since_date:
         event["since_date"] = since_date.isoformat()

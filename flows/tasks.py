@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import Task, task
-from prefect.context import get_run_context
+from prefect.runtime import task_run
 
 from common.errors import is_transient
 from common.jobs import TableJob, run_job
@@ -24,7 +24,7 @@ def _retry_transient(task: Task[..., Any], task_run: Any, state: Any) -> bool:
 def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
     def run(event: dict[str, Any]) -> dict[str, Any]:
         run_log.attach()
-        logger.set_correlation_id(str(get_run_context().task_run.id))  # type: ignore[union-attr]
+        logger.set_correlation_id(task_run.id)  # None when called as task.fn(...)
         try:
             return run_job(job, event)
         finally:

@@ -7,13 +7,18 @@ from typing import Any
 
 
 def expected_facts(
-    silver: list[dict[str, Any]], members: list[dict[str, Any]], assets: list[dict[str, Any]]
+    silver: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    assets: list[dict[str, Any]],
 ) -> dict[str, dict[str, Any]]:
     """transaction_id -> the fact row's columns (keys excluded)."""
     latest: dict[str, dict[str, Any]] = {}
     for row in silver:
         tid = f"{row['doc_id']}-{row['txn_index']:03d}"
-        if tid not in latest or row["silver_ingest_ts"] > latest[tid]["silver_ingest_ts"]:
+        if (
+            tid not in latest
+            or row["silver_ingest_ts"] > latest[tid]["silver_ingest_ts"]
+        ):
             latest[tid] = row
     asset_keys = {a["asset_name"]: a["asset_key"] for a in assets}
     out = {}

@@ -78,10 +78,14 @@ def check_params(p: BuildFactParams, watermark: dt.datetime | None) -> None:
 def existing_keys(
     wh: Warehouse, files: list[str], ids: pl.Series
 ) -> tuple[pl.DataFrame, int]:
-    """(transaction_id, transaction_key, file) of `ids` already built, and the max key."""
+    """(transaction_id, transaction_key, file) of `ids` already built; the max key."""
     if not files:
         empty = pl.DataFrame(
-            schema={"transaction_id": pl.String, "transaction_key": pl.Int64, "file": pl.String}
+            schema={
+                "transaction_id": pl.String,
+                "transaction_key": pl.Int64,
+                "file": pl.String,
+            }
         )
         return empty, 0
     index = wh.scan_parquet(files, include_file_paths="file").select(
@@ -102,14 +106,20 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     wh = ctx.warehouse
     dims = load_dimensions(wh)
     state = ctx.state.get(STATE_KEY) or {}
-    watermark = dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
+    watermark = (
+        dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
+    )
     check_params(p, watermark)
     silver_files = wh.list(SILVER_PTR, ".parquet")
     if not silver_files:
         raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
 
-    silver = wh.scan_parquet(silver_files).select(list(SilverPtrTransactions.to_schema().columns))
-    batch, rejected = split_valid(select_batch(silver, p, watermark).collect(), SilverPtrTransactions)
+    silver = wh.scan_parquet(silver_files).select(
+        list(SilverPtrTransactions.to_schema().columns)
+    )
+    batch, rejected = split_valid(
+        select_batch(silver, p, watermark).collect(), SilverPtrTransactions
+    )
     latest = fact.latest_versions(batch.lazy())
     off_calendar = fact.outside_calendar(dims["dim_dates"])
     latest_df = latest.collect()
@@ -118,7 +128,9 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
             rejected,
             latest_df.filter(off_calendar)
             .select(rejected.columns[:-1])
-            .with_columns(reason=pl.lit("transaction/notification date not in dim_dates")),
+            .with_columns(
+                reason=pl.lit("transaction/notification date not in dim_dates")
+            ),
         ],
         how="vertical_relaxed",
     )
@@ -136,7 +148,9 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     else:
         hits, max_key = existing_keys(wh, fact_files, rows["transaction_id"])
     keyed = fact.assign_keys(
-        rows, hits.select("transaction_id", "transaction_key").unique("transaction_id"), max_key
+        rows,
+        hits.select("transaction_id", "transaction_key").unique("transaction_id"),
+        max_key,
     )
     gaining, losing = plan_partitions(wh, keyed, hits, rebuild=p.rebuild)
     written = write_partitions(wh, gaining)
@@ -170,7 +184,9 @@ def plan_partitions(
         key = fact_partition_key(int(year), int(month))  # type: ignore[call-overload]
         part = part.drop(fact.PARTITION)
         if not rebuild and wh.exists(key):
-            kept = pl.read_parquet(wh.uri(key)).join(touched, on="transaction_id", how="anti")
+            kept = pl.read_parquet(wh.uri(key)).join(
+                touched, on="transaction_id", how="anti"
+            )
             part = pl.concat([kept, part])
         gaining[key] = part.sort("transaction_key")
     losing = {
@@ -179,7 +195,8 @@ def plan_partitions(
         if key not in gaining
     }
     # One validation over everything about to be written (keys unique across it too).
-    FactPtrTransactions.validate(pl.concat([*gaining.values(), *losing.values()]))
+    if frames := [*gaining.values(), *losing.values()]:
+        FactPtrTransactions.validate(pl.concat(frames))
     return gaining, losing
 
 
@@ -200,5 +217,8 @@ def write_quarantine(wh: Warehouse, rejected: pl.DataFrame) -> int:
 
 
 JOB = TableJob(
-    name="build_fact_transactions", table="fact_ptr_transactions", params=BuildFactParams, run=build
+    name="build_fact_transactions",
+    table="fact_ptr_transactions",
+    params=BuildFactParams,
+    run=build,
 )

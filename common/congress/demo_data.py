@@ -18,8 +18,15 @@ from common.storage import Warehouse
 
 START, END = dt.date(2020, 1, 1), dt.date(2024, 12, 31)
 OPEN_END = dt.date(9999, 12, 31)
-BRACKETS = [(1001, 15000), (15001, 50000), (50001, 100000), (100001, 250000),
-            (250001, 500000), (1000001, 5000000), (50000001, None)]  # fmt: skip
+BRACKETS = [
+    (1001, 15000),
+    (15001, 50000),
+    (50001, 100000),
+    (100001, 250000),
+    (250001, 500000),
+    (1000001, 5000000),
+    (50000001, None),
+]
 TYPES = ["purchase", "sale", "sale_partial", "exchange"]
 OWNERS = ["self", "spouse", "joint", "dependent"]
 PARTIES = ["Democrat", "Republican", "Independent"]
@@ -28,7 +35,9 @@ FIRST = ["Nancy", "Dan", "Marjorie", "Josh", "Ro", "Tommy", "Debbie", "Michael"]
 LAST = ["Pelosi", "Crenshaw", "Greene", "Gottheimer", "Khanna", "Tuberville", "Wasser"]
 
 
-def dimension_frames(rng: random.Random, members: int, assets: int) -> dict[str, pl.DataFrame]:
+def dimension_frames(
+    rng: random.Random, members: int, assets: int
+) -> dict[str, pl.DataFrame]:
     rows = []
     for i in range(members):
         bioguide = f"D{i:06d}"
@@ -46,13 +55,24 @@ def dimension_frames(rng: random.Random, members: int, assets: int) -> dict[str,
             last = v == len(bounds) - 1
             to = OPEN_END if last else bounds[v + 1] - dt.timedelta(days=1)
             rows.append((bioguide, name, party, state, district, frm, to, last))
-    dim_members = pl.DataFrame(
-        rows,
-        schema={"bioguide_id": pl.String, "full_name": pl.String, "party": pl.String,
-                "state": pl.String, "district": pl.Int32, "valid_from": pl.Date,
-                "valid_to": pl.Date, "is_current": pl.Boolean},  # fmt: skip
-        orient="row",
-    ).with_row_index("member_key", offset=1).with_columns(pl.col("member_key").cast(pl.Int64))
+    dim_members = (
+        pl.DataFrame(
+            rows,
+            schema={
+                "bioguide_id": pl.String,
+                "full_name": pl.String,
+                "party": pl.String,
+                "state": pl.String,
+                "district": pl.Int32,
+                "valid_from": pl.Date,
+                "valid_to": pl.Date,
+                "is_current": pl.Boolean,
+            },
+            orient="row",
+        )
+        .with_row_index("member_key", offset=1)
+        .with_columns(pl.col("member_key").cast(pl.Int64))
+    )
     dim_assets = pl.DataFrame(
         {
             "asset_key": pl.int_range(1, assets + 1, eager=True),
@@ -60,7 +80,9 @@ def dimension_frames(rng: random.Random, members: int, assets: int) -> dict[str,
             "ticker": [None if i % 9 == 0 else f"T{i}" for i in range(assets)],
         }
     )
-    days = pl.date_range(dt.date(START.year - 2, 1, 1), dt.date(END.year, 12, 31), eager=True)
+    days = pl.date_range(
+        dt.date(START.year - 2, 1, 1), dt.date(END.year, 12, 31), eager=True
+    )
     dim_dates = pl.DataFrame({"full_date": days}).select(
         date_key=date_key("full_date"),
         full_date="full_date",
@@ -71,7 +93,11 @@ def dimension_frames(rng: random.Random, members: int, assets: int) -> dict[str,
         day_of_week=pl.col.full_date.dt.weekday().cast(pl.Int32),
         is_weekend=pl.col.full_date.dt.weekday() >= 6,
     )
-    return {"dim_members": dim_members, "dim_assets": dim_assets, "dim_dates": dim_dates}
+    return {
+        "dim_members": dim_members,
+        "dim_assets": dim_assets,
+        "dim_dates": dim_dates,
+    }
 
 
 def silver_frame(
@@ -85,29 +111,44 @@ def silver_frame(
         filer = rng.randrange(members + 3)  # the last 3 are unknown to dim_members
         bioguide = None if filer == members + 2 else f"D{filer:06d}"
         filing = START + dt.timedelta(days=rng.randrange(span))
-        ts = base_ts + dt.timedelta(days=(filing - START).days, seconds=rng.randrange(80000))
+        ts = base_ts + dt.timedelta(
+            days=(filing - START).days, seconds=rng.randrange(80000)
+        )
         for idx in range(min(rng.randint(1, 12), rows - len(out))):
             notif = filing - dt.timedelta(days=rng.randrange(10))
             low, high = rng.choice(BRACKETS)
             asset = rng.randrange(assets + assets // 20)  # ~5% unknown assets
-            out.append({
-                "doc_id": f"{20000000 + doc}", "txn_index": idx,
-                "filer_name": f"Filer {filer}", "bioguide_id": bioguide,
-                "asset_name": f"Asset {asset} Inc. - Common Stock",
-                "ticker": None if rng.random() < 0.05 else f"T{asset}",
-                "transaction_type": rng.choice(TYPES),
-                "transaction_date": max(START, notif - dt.timedelta(days=rng.randrange(45))),
-                "notification_date": notif, "filing_date": filing,
-                "amount_low": low, "amount_high": high, "owner": rng.choice(OWNERS),
-                "silver_ingest_ts": ts,
-            })  # fmt: skip
+            out.append(
+                {
+                    "doc_id": f"{20000000 + doc}",
+                    "txn_index": idx,
+                    "filer_name": f"Filer {filer}",
+                    "bioguide_id": bioguide,
+                    "asset_name": f"Asset {asset} Inc. - Common Stock",
+                    "ticker": None if rng.random() < 0.05 else f"T{asset}",
+                    "transaction_type": rng.choice(TYPES),
+                    "transaction_date": max(
+                        START, notif - dt.timedelta(days=rng.randrange(45))
+                    ),
+                    "notification_date": notif,
+                    "filing_date": filing,
+                    "amount_low": low,
+                    "amount_high": high,
+                    "owner": rng.choice(OWNERS),
+                    "silver_ingest_ts": ts,
+                }
+            )
     versions = []
     for row in rng.sample(out, k=len(out) // 50):  # later, corrected versions
         new = dict(row)
-        new["silver_ingest_ts"] = row["silver_ingest_ts"] + dt.timedelta(hours=rng.randint(1, 900))
+        new["silver_ingest_ts"] = row["silver_ingest_ts"] + dt.timedelta(
+            hours=rng.randint(1, 900)
+        )
         new["amount_low"], new["amount_high"] = rng.choice(BRACKETS)
         if rng.random() < 0.3:  # corrected trade date, often in another month
-            new["transaction_date"] = row["transaction_date"] - dt.timedelta(days=rng.randint(20, 60))
+            new["transaction_date"] = row["transaction_date"] - dt.timedelta(
+                days=rng.randint(20, 60)
+            )
             new["transaction_date"] = max(START, new["transaction_date"])
         versions.append(new)
     rows_all = out + versions
@@ -116,16 +157,29 @@ def silver_frame(
 
 
 SILVER_SCHEMA = {
-    "doc_id": pl.String, "txn_index": pl.Int64, "filer_name": pl.String,
-    "bioguide_id": pl.String, "asset_name": pl.String, "ticker": pl.String,
-    "transaction_type": pl.String, "transaction_date": pl.Date,
-    "notification_date": pl.Date, "filing_date": pl.Date, "amount_low": pl.Int64,
-    "amount_high": pl.Int64, "owner": pl.String, "silver_ingest_ts": pl.Datetime("us"),
-}  # fmt: skip
+    "doc_id": pl.String,
+    "txn_index": pl.Int64,
+    "filer_name": pl.String,
+    "bioguide_id": pl.String,
+    "asset_name": pl.String,
+    "ticker": pl.String,
+    "transaction_type": pl.String,
+    "transaction_date": pl.Date,
+    "notification_date": pl.Date,
+    "filing_date": pl.Date,
+    "amount_low": pl.Int64,
+    "amount_high": pl.Int64,
+    "owner": pl.String,
+    "silver_ingest_ts": pl.Datetime("us"),
+}
 
 
 def generate(
-    wh: Warehouse, rows: int = 100_000, members: int = 300, assets: int = 2_000, seed: int = 7
+    wh: Warehouse,
+    rows: int = 100_000,
+    members: int = 300,
+    assets: int = 2_000,
+    seed: int = 7,
 ) -> dict[str, int]:
     """Write dims and one silver part; returns row counts per table."""
     rng = random.Random(seed)
@@ -138,4 +192,6 @@ def generate(
 
 
 def append_silver(wh: Warehouse, df: pl.DataFrame, part: str) -> None:
-    wh.write_parquet(df.select(list(SILVER_SCHEMA)), f"{SILVER_PTR}/part-{part}.parquet")
+    wh.write_parquet(
+        df.select(list(SILVER_SCHEMA)), f"{SILVER_PTR}/part-{part}.parquet"
+    )

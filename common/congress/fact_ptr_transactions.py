@@ -35,10 +35,12 @@ def transaction_id() -> pl.Expr:
 
 
 def latest_versions(silver: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per transaction_id: its latest version, and when the id was first seen."""
+    """One row per transaction_id: its latest version, and when it was first seen."""
     return (
         silver.with_columns(transaction_id=transaction_id())
-        .with_columns(first_seen=pl.col("silver_ingest_ts").min().over("transaction_id"))
+        .with_columns(
+            first_seen=pl.col("silver_ingest_ts").min().over("transaction_id")
+        )
         .sort("silver_ingest_ts")
         .unique("transaction_id", keep="last")
     )
@@ -53,7 +55,7 @@ def date_key(col: str) -> pl.Expr:
 def with_dimension_keys(
     txns: pl.LazyFrame, members: pl.LazyFrame, assets: pl.LazyFrame
 ) -> pl.LazyFrame:
-    """member_key: the version valid on transaction_date; asset_key by name; -1 if none."""
+    """member_key: the version valid on transaction_date; asset_key by name; else -1."""
     versions = members.select(
         "bioguide_id", "valid_from", "valid_to", "member_key"
     ).sort("valid_from")
@@ -65,6 +67,7 @@ def with_dimension_keys(
             right_on="valid_from",
             by="bioguide_id",
             strategy="backward",
+            check_sortedness=False,  # sorted above; Polars cannot check it per group
         )
         .with_columns(
             member_key=pl.when(pl.col("transaction_date") <= pl.col("valid_to"))
@@ -99,7 +102,9 @@ def fact_rows(txns: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def assign_keys(rows: pl.DataFrame, existing: pl.DataFrame, max_key: int) -> pl.DataFrame:
+def assign_keys(
+    rows: pl.DataFrame, existing: pl.DataFrame, max_key: int
+) -> pl.DataFrame:
     """Keep the key of ids in `existing` (transaction_id, transaction_key); number the
     rest above `max_key` in order of (first_seen, transaction_id)."""
     keyed = rows.join(existing, on="transaction_id", how="left")
@@ -107,7 +112,9 @@ def assign_keys(rows: pl.DataFrame, existing: pl.DataFrame, max_key: int) -> pl.
         "first_seen", "transaction_id"
     )
     new = new.with_columns(
-        transaction_key=pl.int_range(max_key + 1, max_key + 1 + new.height, dtype=pl.Int64)
+        transaction_key=pl.int_range(
+            max_key + 1, max_key + 1 + new.height, dtype=pl.Int64
+        )
     )
     old = keyed.filter(pl.col("transaction_key").is_not_null())
     return pl.concat([old, new]).select(FACT_COLUMNS + PARTITION)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 TRANSACTION_TYPES = ["purchase", "sale", "sale_partial", "exchange"]
 OWNERS = ["self", "spouse", "joint", "dependent"]
