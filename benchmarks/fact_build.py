@@ -51,7 +51,7 @@ def incremental(wh_path: str, rows: int) -> tuple[dict, float]:
 
     wh = Warehouse(wh_path)
     silver = pl.read_parquet(
-        wh.uri(wh.list("silver/ptr_transactions", ".parquet")[0]), n_rows=rows
+        wh.uri(wh.keys("silver/ptr_transactions", ".parquet")[0]), n_rows=rows
     )
     newest = (
         pl.scan_parquet(wh.uri("silver/ptr_transactions/*.parquet"))

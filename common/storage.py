@@ -13,13 +13,14 @@ import io
 import os
 import uuid
 from collections.abc import Iterable
+from typing import Any, Literal
 
 import obstore
 import polars as pl
 from obstore.exceptions import AlreadyExistsError
-from obstore.store import LocalStore, from_url
+from obstore.store import LocalStore, ObjectStore, from_url
 
-PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION: Literal["zstd"] = "zstd"
 
 
 class Warehouse:
@@ -29,7 +30,7 @@ class Warehouse:
             root = os.path.abspath(uri.removeprefix("file://"))
             os.makedirs(root, exist_ok=True)
             self.root = root
-            self.store = LocalStore(root)
+            self.store: ObjectStore = LocalStore(root)
         else:
             self.root = uri.rstrip("/")
             self.store = from_url(self.root)
@@ -46,7 +47,7 @@ class Warehouse:
         return uri.removeprefix(self.root).lstrip("/")
 
     # -- object operations (obstore) -------------------------------------------
-    def list(self, prefix: str, suffix: str = "") -> list[str]:
+    def keys(self, prefix: str, suffix: str = "") -> list[str]:
         keys: list[str] = []
         for batch in obstore.list(self.store, prefix=prefix.rstrip("/") + "/"):
             keys.extend(m["path"] for m in batch if m["path"].endswith(suffix))
@@ -76,8 +77,8 @@ class Warehouse:
             raise FileExistsError(f"object already exists: {self.uri(key)}") from exc
 
     # -- table data (Polars) ----------------------------------------------------
-    def scan_parquet(self, keys: list[str], **kwargs: object) -> pl.LazyFrame:
-        return pl.scan_parquet([self.uri(k) for k in keys], **kwargs)  # type: ignore[arg-type]
+    def scan_parquet(self, keys: list[str], **kwargs: Any) -> pl.LazyFrame:
+        return pl.scan_parquet([self.uri(k) for k in keys], **kwargs)
 
     def write_parquet(self, df: pl.DataFrame, key: str) -> None:
         """Write `df` whole at `key`: readers never see a half-written object."""

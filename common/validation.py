@@ -8,6 +8,8 @@ names the column and the failed check.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
@@ -20,7 +22,7 @@ def split_valid(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(valid rows, rejected rows + `reason`); SchemaErrors for frame-level errors."""
     try:
-        valid = model.validate(df, lazy=True)
+        valid: pl.DataFrame = model.validate(df, lazy=True)
         return valid, valid.clear().with_columns(reason=pl.lit(""))
     except SchemaErrors as err:
         cases = err.failure_cases
@@ -42,4 +44,4 @@ def split_valid(
         indexed = df.with_row_index(ROW)
         rejected = indexed.join(reasons, on=ROW, how="inner").sort(ROW).drop(ROW)
         valid = indexed.join(reasons, on=ROW, how="anti").drop(ROW)
-        return model.validate(valid), rejected
+        return cast(pl.DataFrame, model.validate(valid)), rejected

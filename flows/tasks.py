@@ -31,11 +31,10 @@ def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
             metrics.flush_metrics()
 
     return task(
-        run,
         name=job.name,
         task_run_name=f"{job.name}",
         retries=2,
         retry_delay_seconds=[5, 30],
         retry_condition_fn=_retry_transient,
         tags=[f"table:{job.table}"],
-    )
+    )(run)

@@ -9,7 +9,7 @@ from common.storage import Warehouse
 
 
 def read_fact(wh: Warehouse) -> pl.DataFrame:
-    files = wh.list(FACT_PTR, ".parquet")
+    files = wh.keys(FACT_PTR, ".parquet")
     if not files:
         return pl.DataFrame()
     return (
@@ -25,4 +25,4 @@ def read_fact(wh: Warehouse) -> pl.DataFrame:
 
 
 def fact_files(wh: Warehouse) -> dict[str, bytes]:
-    return {k: wh.read_bytes(k) for k in wh.list(FACT_PTR, ".parquet")}
+    return {k: wh.read_bytes(k) for k in wh.keys(FACT_PTR, ".parquet")}

@@ -28,7 +28,7 @@ day = st.integers(0, 730).map(lambda n: D0 + dt.timedelta(days=n))
 
 @st.composite
 def members(draw) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     for bio in BIOGUIDES:
         cuts = sorted(draw(st.sets(st.integers(1, 729), max_size=2)))
         start = draw(st.integers(-30, 300))  # may start after some trades: -1 before it
@@ -60,7 +60,7 @@ def members(draw) -> list[dict]:
 def silver_rows(draw) -> list[dict]:
     n = draw(st.integers(1, 25))
     stamps = draw(st.lists(st.integers(0, 10_000), min_size=n, max_size=n, unique=True))
-    rows = []
+    rows: list[dict] = []
     for ts in stamps:
         td = draw(day)
         low, high = draw(st.sampled_from([(1001, 15000), (50000001, None)]))

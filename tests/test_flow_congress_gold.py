@@ -32,7 +32,8 @@ def test_flow_builds_the_fact_table_like_the_lambda(warehouse, tmp_path):
     summary = result["fact_ptr_transactions"]
     assert summary["transactions_processed"] == read_fact(warehouse).height
     artifact = Artifact.get("congress-gold-summary")
-    assert artifact is not None and "fact_ptr_transactions" in str(artifact.data)
+    assert isinstance(artifact, Artifact)
+    assert "fact_ptr_transactions" in str(artifact.data)
     assert str(summary["files_written"]) in str(artifact.data)
 
     code = unpack("build_fact_transactions", str(tmp_path / "code"))

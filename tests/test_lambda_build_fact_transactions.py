@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import zipfile
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 import pytest
@@ -55,14 +57,17 @@ def test_scenarios_through_the_packaged_handler(code_dir, tmp_path):
     body = json.loads(resp["body"])
     fact = read_fact(wh)
     assert body["transactions_processed"] == fact.height
-    assert body["files_written"] == len(wh.list("gold/facts", ".parquet"))
-    assert fact_partition_key(1999, 1) not in wh.list("gold/facts")
+    assert body["files_written"] == len(wh.keys("gold/facts", ".parquet"))
+    assert fact_partition_key(1999, 1) not in wh.keys("gold/facts")
 
     # 4. a newer version of a transaction replaces it; 2. since_date incremental
     first = pl.read_parquet(wh.uri("silver/ptr_transactions/*.parquet")).head(1)
-    newest = pl.read_parquet(wh.uri("silver/ptr_transactions/*.parquet"))[
-        "silver_ingest_ts"
-    ].max()
+    newest = cast(
+        dt.datetime,
+        pl.read_parquet(wh.uri("silver/ptr_transactions/*.parquet"))[
+            "silver_ingest_ts"
+        ].max(),
+    )
     demo_data.append_silver(
         wh,
         first.with_columns(
@@ -88,11 +93,11 @@ def test_scenarios_through_the_packaged_handler(code_dir, tmp_path):
 
     # 3. missing dimension: raised (Lambda retries/alarms), nothing written
     wh.delete([DIMENSIONS["dim_assets"]])
-    before = {k: wh.read_bytes(k) for k in wh.list("gold/facts")}
+    before = {k: wh.read_bytes(k) for k in wh.keys("gold/facts")}
     out = invoke(code_dir, FUNCTION, {"rebuild": True}, {"WAREHOUSE_URI": wh.root})
     assert out["errorType"] == "MissingTable"
     assert "Dimension table dim_assets not found" in out["errorMessage"]
-    assert {k: wh.read_bytes(k) for k in wh.list("gold/facts")} == before
+    assert {k: wh.read_bytes(k) for k in wh.keys("gold/facts")} == before
 
 
 def test_sample_event_and_response_beside_the_handler(code_dir, tmp_path):

@@ -65,7 +65,7 @@ def test_fact_build_on_s3_matches_local(s3_warehouse, tmp_path):
     on_s3 = read_fact(s3_warehouse)
 
     local = Warehouse(str(tmp_path / "local"))
-    for key in s3_warehouse.list("silver") + s3_warehouse.list("gold/dimensions"):
+    for key in s3_warehouse.keys("silver") + s3_warehouse.keys("gold/dimensions"):
         local.put_if_absent(key, s3_warehouse.read_bytes(key))
     ctx = JobContext.from_env()
     from common.settings import Settings
@@ -78,7 +78,8 @@ def test_fact_build_on_s3_matches_local(s3_warehouse, tmp_path):
     assert on_s3.drop("transaction_key").equals(
         read_fact(local).drop("transaction_key")
     )
-    assert ctx.state.get(STATE_KEY)["watermark"].startswith("2031-01-01")
+    state = ctx.state.get(STATE_KEY)
+    assert state is not None and state["watermark"].startswith("2031-01-01")
 
 
 def test_dynamodb_lease_blocks_a_second_writer(s3_warehouse):
@@ -87,7 +88,7 @@ def test_dynamodb_lease_blocks_a_second_writer(s3_warehouse):
     with ctx.state.lease(JOB.table, 60):
         with pytest.raises(LeaseHeld):
             run_job(JOB, {"rebuild": True})
-    assert s3_warehouse.list(FACT_PTR) == []
+    assert s3_warehouse.keys(FACT_PTR) == []
     assert run_job(JOB, {"rebuild": True})["files_written"] > 0
 
 

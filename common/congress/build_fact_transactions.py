@@ -45,7 +45,7 @@ class BuildFactParams(BaseModel):
 
 def load_dimensions(wh: Warehouse) -> dict[str, pl.DataFrame]:
     models = {"dim_members": DimMembers, "dim_assets": DimAssets, "dim_dates": DimDates}
-    dims = {}
+    dims: dict[str, pl.DataFrame] = {}
     for name, key in DIMENSIONS.items():
         if not wh.exists(key):
             raise MissingTable(f"Dimension table {name} not found ({wh.uri(key)})")
@@ -110,7 +110,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
     )
     check_params(p, watermark)
-    silver_files = wh.list(SILVER_PTR, ".parquet")
+    silver_files = wh.keys(SILVER_PTR, ".parquet")
     if not silver_files:
         raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
 
@@ -142,7 +142,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         )
     ).collect()
 
-    fact_files = wh.list(FACT_PTR, ".parquet")
+    fact_files = wh.keys(FACT_PTR, ".parquet")
     if p.rebuild:
         hits, max_key = existing_keys(wh, [], rows["transaction_id"])
     else:

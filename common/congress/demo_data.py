@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import polars as pl
 
 from common.congress.fact_ptr_transactions import date_key
+from common.congress.schemas import SilverPtrTransactions, polars_schema
 from common.congress.tables import DIMENSIONS, SILVER_PTR
 from common.storage import Warehouse
 
@@ -103,7 +105,7 @@ def dimension_frames(
 def silver_frame(
     rng: random.Random, rows: int, members: int, assets: int, base_ts: dt.datetime
 ) -> pl.DataFrame:
-    out = []
+    out: list[dict[str, Any]] = []
     span = (END - START).days
     doc = 0
     while len(out) < rows:
@@ -156,22 +158,7 @@ def silver_frame(
     return pl.DataFrame(rows_all, schema=SILVER_SCHEMA)
 
 
-SILVER_SCHEMA = {
-    "doc_id": pl.String,
-    "txn_index": pl.Int64,
-    "filer_name": pl.String,
-    "bioguide_id": pl.String,
-    "asset_name": pl.String,
-    "ticker": pl.String,
-    "transaction_type": pl.String,
-    "transaction_date": pl.Date,
-    "notification_date": pl.Date,
-    "filing_date": pl.Date,
-    "amount_low": pl.Int64,
-    "amount_high": pl.Int64,
-    "owner": pl.String,
-    "silver_ingest_ts": pl.Datetime("us"),
-}
+SILVER_SCHEMA = polars_schema(SilverPtrTransactions)
 
 
 def generate(

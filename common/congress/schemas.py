@@ -9,6 +9,12 @@ TRANSACTION_TYPES = ["purchase", "sale", "sale_partial", "exchange"]
 OWNERS = ["self", "spouse", "joint", "dependent"]
 
 
+def polars_schema(model: type[pa.DataFrameModel]) -> pl.Schema:
+    """The model's columns as a Polars schema (for writers that build frames)."""
+    columns = model.to_schema().columns
+    return pl.Schema({name: col.dtype.type for name, col in columns.items()})
+
+
 class SilverPtrTransactions(pa.DataFrameModel):
     doc_id: pl.String = pa.Field(nullable=False)
     txn_index: pl.Int64 = pa.Field(ge=0)
@@ -45,7 +51,7 @@ class DimMembers(pa.DataFrameModel):
         coerce = True
 
     @pa.dataframe_check
-    def valid_range(cls, data: pa.PolarsData) -> pl.LazyFrame:
+    def valid_range(cls, data: pa.PolarsData) -> pl.LazyFrame:  # type: ignore[misc]
         return data.lazyframe.select(pl.col("valid_from") <= pl.col("valid_to"))
 
 

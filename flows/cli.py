@@ -1,0 +1,136 @@
+"""`platform` CLI: run flows locally, invoke Lambda handlers as Lambda would, make demo
+data. Every command has --help.
+
+  ./pants run flows/cli.py -- demo                  # demo warehouse + Congress flow
+  ./pants run flows/cli.py -- run congress-gold --rebuild
+  ./pants run flows/cli.py -- invoke build_fact_transactions \
+      lambda/build_fact_transactions/event.json
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import os
+import uuid
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from common.settings import Settings
+from common.storage import Warehouse
+
+# Local runs: Prefect state inside the repo, patience for the ephemeral API's start on
+# busy machines, no telemetry from an offline box. Real settings always win.
+os.environ.setdefault("PREFECT_HOME", os.path.abspath(".prefect"))
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+class FlowName(str, Enum):
+    congress_gold = "congress-gold"
+
+
+def warehouse() -> Warehouse:
+    return Warehouse(Settings.from_env().warehouse_uri)
+
+
+def built_tables(wh: Warehouse) -> Table:
+    table = Table(title=f"Warehouse {wh.root}")
+    for col in ("table", "objects", "rows"):
+        table.add_column(col, justify="left" if col == "table" else "right")
+    prefixes = ["silver/ptr_transactions", "gold/dimensions/dim_members",
+                "gold/dimensions/dim_assets", "gold/dimensions/dim_dates",
+                "gold/facts/ptr_transactions", "quarantine"]  # fmt: skip
+    for prefix in prefixes:
+        keys = wh.keys(prefix, ".parquet")
+        rows = wh.scan_parquet(keys).select(pl.len()).collect().item() if keys else 0
+        table.add_row(prefix, str(len(keys)), f"{rows:,}")
+    return table
+
+
+def run_flow(flow: FlowName, rebuild: bool, since_date: dt.date | None) -> Any:
+    from flows.congress_gold import congress_gold
+
+    flows = {FlowName.congress_gold: congress_gold}
+    return flows[flow](rebuild=rebuild, since_date=since_date)
+
+
+@app.command()
+def generate(
+    rows: Annotated[int, typer.Option(help="silver rows to generate")] = 100_000,
+    seed: Annotated[int, typer.Option(help="generator seed")] = 7,
+) -> None:
+    """Write the deterministic demo silver + dimension tables to WAREHOUSE_URI."""
+    from common.congress import demo_data
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:
+        progress.add_task(f"generating {rows:,} silver rows", total=None)
+        counts = demo_data.generate(warehouse(), rows=rows, seed=seed)
+    console.print(counts)
+
+
+@app.command()
+def run(
+    flow: Annotated[FlowName, typer.Argument(help="which flow")],
+    rebuild: Annotated[bool, typer.Option(help="rebuild tables from scratch")] = False,
+    since_date: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="reprocess from")
+    ] = None,
+) -> None:
+    """Run a flow in this process (Prefect starts a local API if none is configured)."""
+    result = run_flow(flow, rebuild, since_date.date() if since_date else None)
+    console.print_json(json.dumps(result, default=str))
+    console.print(built_tables(warehouse()))
+
+
+@app.command()
+def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> None:
+    """Generate the demo warehouse if empty, run the Congress flow, show the result."""
+    if not warehouse().keys("silver/ptr_transactions", ".parquet"):
+        generate(rows=rows, seed=7)
+    run(FlowName.congress_gold, rebuild=True, since_date=None)
+
+
+class LocalContext:
+    """The attributes Powertools reads from a real Lambda context."""
+
+    def __init__(self, function: str) -> None:
+        self.function_name = function
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 1024
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:local:0:function:{function}"
+        self.log_group_name = self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+@app.command()
+def invoke(
+    function: Annotated[str, typer.Argument(help="lambda/<function>/handler.py")],
+    event: Annotated[Path, typer.Argument(exists=True, help="event JSON file")],
+) -> None:
+    """Call a Lambda handler in this process with an event file, as Lambda would."""
+    handler = importlib.import_module(f"lambda.{function}.handler")
+    response = handler.lambda_handler(
+        json.loads(event.read_text()), LocalContext(function)
+    )
+    console.print_json(json.dumps(response))
+    if response.get("statusCode") != 200:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()
