@@ -1,7 +1,6 @@
 """Powertools Logger (JSON, correlation id) and Metrics (EMF), for both runtimes.
 
-In Lambda the handlers decorate with these same objects (plus a Tracer, created in
-the handler because X-Ray's SDK costs a second of imports Prefect runs do not need).
+In Lambda, common/lambda_handler.py decorates every handler with these same objects.
 Under Prefect, flows/ adds a handler to the stdlib logger behind `logger`, so the same
 records reach the run log.
 """
@@ -10,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "data-platform")
@@ -29,21 +28,29 @@ COUNT_METRICS = {
 }
 
 
+def emit(job: str, name: str, unit: MetricUnit, value: float) -> None:
+    """One EMF record per metric with the job as dimension: safe when several jobs run
+    in one process (concurrent Prefect tasks), unlike the shared `metrics` buffer."""
+    with single_metric(
+        name=name, unit=unit, value=value, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        metric.add_dimension(name="job", value=job)
+
+
 def record_summary(job: str, summary: dict, seconds: float) -> None:
-    """Log a job's summary and add its counts to the EMF metrics."""
+    """Log a job's summary and emit its counts as EMF metrics."""
     logger.info(
         "job finished", extra={"job": job, "summary": summary, "seconds": seconds}
     )
-    metrics.add_dimension(name="job", value=job)
     for field, name in COUNT_METRICS.items():
         if isinstance(summary.get(field), int):
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=summary[field])
-    metrics.add_metric(name="DurationSeconds", unit=MetricUnit.Seconds, value=seconds)
+            emit(job, name, MetricUnit.Count, summary[field])
+    emit(job, "DurationSeconds", MetricUnit.Seconds, seconds)
 
 
 def record_invalid_event(job: str, field: str, problem: str) -> None:
     logger.warning(
         "invalid event", extra={"job": job, "field": field, "problem": problem}
     )
-    metrics.add_dimension(name="job", value=job)
-    metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
+    emit(job, "InvalidEvents", MetricUnit.Count, 1)

@@ -23,6 +23,21 @@ from obstore.store import LocalStore, ObjectStore, from_url
 PARQUET_COMPRESSION: Literal["zstd"] = "zstd"
 
 
+def read_uri(uri: str) -> bytes:
+    """Bytes of one object anywhere obstore reaches (a path, file:// or s3:// URI)."""
+    if "://" not in uri or uri.startswith("file://"):
+        path = os.path.abspath(uri.removeprefix("file://"))
+        folder, name = os.path.split(path)
+        store: ObjectStore = LocalStore(folder)
+    else:
+        folder, name = uri.rsplit("/", 1)
+        store = from_url(folder)
+    try:
+        return bytes(obstore.get(store, name).bytes())
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"no object at {uri}") from exc
+
+
 class Warehouse:
     def __init__(self, uri: str) -> None:
         self.is_local = "://" not in uri or uri.startswith("file://")

@@ -49,9 +49,14 @@ def built_tables(wh: Warehouse) -> Table:
     table = Table(title=f"Warehouse {wh.root}")
     for col in ("table", "objects", "rows"):
         table.add_column(col, justify="left" if col == "table" else "right")
-    prefixes = ["silver/ptr_transactions", "gold/dimensions/dim_members",
-                "gold/dimensions/dim_assets", "gold/dimensions/dim_dates",
-                "gold/facts/ptr_transactions", "quarantine"]  # fmt: skip
+    prefixes = [
+        "silver/ptr_transactions",
+        "gold/dimensions/dim_members",
+        "gold/dimensions/dim_assets",
+        "gold/dimensions/dim_dates",
+        "gold/facts/ptr_transactions",
+        "quarantine",
+    ]
     for prefix in prefixes:
         keys = wh.keys(prefix, ".parquet")
         rows = wh.scan_parquet(keys).select(pl.len()).collect().item() if keys else 0

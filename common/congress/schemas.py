@@ -96,3 +96,27 @@ class FactPtrTransactions(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
+
+
+class TrendingStocks(pa.DataFrameModel):
+    as_of_date: pl.Date
+    window: pl.String = pa.Field(isin=["7d", "30d", "90d"])
+    ticker: pl.String
+    total_transactions: pl.UInt32 = pa.Field(ge=1)
+    total_volume: pl.Float64
+    buy_volume: pl.Float64
+    sell_volume: pl.Float64
+    net_volume: pl.Float64
+    num_buyers: pl.UInt32
+    num_sellers: pl.UInt32
+    dem_transactions: pl.UInt32
+    rep_transactions: pl.UInt32
+    dem_buy_volume: pl.Float64
+    rep_buy_volume: pl.Float64
+    sentiment_score: pl.Float64 = pa.Field(in_range={"min_value": -1, "max_value": 1})
+    first_trade_date: pl.Date
+    last_trade_date: pl.Date
+
+    class Config:
+        strict = True
+        coerce = True

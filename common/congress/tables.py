@@ -11,3 +11,13 @@ DIMENSIONS = {
 
 def fact_partition_key(year: int, month: int) -> str:
     return f"{FACT_PTR}/year={year:04d}/month={month:02d}/transactions.parquet"
+
+
+BRONZE_LEGISLATORS_CURRENT = "bronze/legislators/legislators-current.yaml"
+BRONZE_LEGISLATORS_HISTORICAL = "bronze/legislators/legislators-historical.csv"
+QUARANTINE_PTR = "quarantine/ptr_transactions"
+TRENDING = "gold/aggregates/trending_stocks"
+
+
+def trending_key(as_of: object) -> str:
+    return f"{TRENDING}/as_of={as_of}/trending.parquet"

@@ -1,0 +1,124 @@
+"""ingest_house_ptr: bronze House PTR JSON -> a new silver part + quarantine.
+
+`{"source_uri": "<file or s3 URI>"}` -> `{"rows_in", "silver_rows", "quarantined",
+"resolved_share", "unresolved_names"}`. Filer names are resolved to bioguide ids
+through the legislators sources (see member_resolver.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import polars as pl
+
+from common.congress.house_ptr import SOURCE_COLUMNS, parse
+from common.congress.member_resolver import MemberResolver
+from common.congress.schemas import SilverPtrTransactions
+from common.congress.sources import LegislatorSources
+from common.congress.tables import QUARANTINE_PTR, SILVER_PTR
+from common.errors import InvalidEvent
+from common.jobs import JobContext, TableJob
+from common.observability import logger
+from common.storage import read_uri
+from common.validation import split_valid
+
+
+class IngestParams(LegislatorSources):
+    source_uri: str
+
+
+def read_source(uri: str) -> pl.DataFrame:
+    try:
+        rows = json.loads(read_uri(uri))
+    except FileNotFoundError as exc:
+        raise InvalidEvent("source_uri", str(exc)) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent(
+            "source_uri", f"not a JSON array of PTR rows: {exc}"
+        ) from exc
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    missing = [c for c in SOURCE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InvalidEvent("source_uri", f"rows lack the fields {missing}")
+    return frame.select(pl.col(SOURCE_COLUMNS).cast(pl.String))
+
+
+def resolve_members(parsed: pl.DataFrame, resolver: MemberResolver) -> pl.DataFrame:
+    filers = parsed.select("representative", "state", "district_no").unique()
+    ids = [
+        resolver.resolve(name or "", state or "", district)
+        for name, state, district in filers.iter_rows()
+    ]
+    return parsed.join(
+        filers.with_columns(bioguide_id=pl.Series(ids, dtype=pl.String)),
+        on=["representative", "state", "district_no"],
+        how="left",
+        nulls_equal=True,
+    )
+
+
+def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
+    wh = ctx.warehouse
+    raw = read_source(p.source_uri)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    parsed = resolve_members(parse(raw, now.date()), MemberResolver(p.terms(wh)))
+    silver = parsed.filter(pl.col("reason").is_null()).select(
+        "doc_id",
+        "txn_index",
+        pl.col("representative").alias("filer_name"),
+        "bioguide_id",
+        "asset_name",
+        "ticker",
+        "transaction_type",
+        "transaction_date",
+        "notification_date",
+        "filing_date",
+        "amount_low",
+        "amount_high",
+        pl.col("owner_parsed").alias("owner"),
+        silver_ingest_ts=pl.lit(now),
+    )
+    silver, rejected = split_valid(silver, SilverPtrTransactions)
+    quarantine = pl.concat(
+        [
+            parsed.filter(pl.col("reason").is_not_null()).select(
+                *SOURCE_COLUMNS, "reason"
+            ),
+            rejected.select(
+                pl.col("doc_id").alias("filing_id"),
+                pl.col("filer_name").alias("representative"),
+                "reason",
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+    digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:12]
+    if silver.height:
+        wh.write_parquet(silver, f"{SILVER_PTR}/part-{stamp}-{digest}.parquet")
+    if quarantine.height:
+        wh.write_parquet(quarantine, f"{QUARANTINE_PTR}/{stamp}-{digest}.parquet")
+    unresolved = sorted(
+        set(silver.filter(pl.col("bioguide_id").is_null())["filer_name"].to_list())
+    )
+    if unresolved:
+        logger.warning("filers not resolved to a member", extra={"names": unresolved})
+    resolved = silver["bioguide_id"].is_not_null().sum()
+    return {
+        "rows_in": raw.height,
+        "silver_rows": silver.height,
+        "quarantined": quarantine.height,
+        "resolved_share": round(resolved / silver.height, 4) if silver.height else 0.0,
+        "unresolved_names": unresolved,
+    }
+
+
+JOB = TableJob(
+    name="ingest_house_ptr",
+    table="silver_ptr_transactions",
+    params=IngestParams,
+    run=ingest,
+)

@@ -1,0 +1,30 @@
+"""The one Lambda adapter every handler uses: Powertools decorators around a job.
+
+Lives apart from observability.py because the X-Ray SDK behind Tracer costs about a
+second of imports that Prefect runs (which never import this module) do not need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from common.jobs import TableJob, handle_event
+from common.observability import SERVICE, logger, metrics
+
+tracer = Tracer(service=SERVICE)
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def lambda_handler_for(job: TableJob[Any]) -> Handler:
+    @logger.inject_lambda_context(log_event=True)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @tracer.capture_lambda_handler
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return handle_event(job, event)
+
+    return lambda_handler
