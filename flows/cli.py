@@ -55,6 +55,7 @@ def built_tables(wh: Warehouse) -> Table:
         "gold/dimensions/dim_assets",
         "gold/dimensions/dim_dates",
         "gold/facts/ptr_transactions",
+        "gold/aggregates/trending_stocks",
         "quarantine",
     ]
     for prefix in prefixes:
@@ -64,11 +65,26 @@ def built_tables(wh: Warehouse) -> Table:
     return table
 
 
-def run_flow(flow: FlowName, rebuild: bool, since_date: dt.date | None) -> Any:
+def shared_congress() -> dict[str, str] | None:
+    """The real public files beside the repo (../shared/data), if present."""
+    folder = Path(os.environ.get("SHARED_DATA", "../shared/data")) / "congress"
+    files = {
+        "source_uri": folder / "house_all_transactions.json",
+        "legislators_current_uri": folder / "legislators-current.yaml",
+        "legislators_historical_uri": folder / "legislators-historical.csv",
+    }
+    if all(p.exists() for p in files.values()):
+        return {k: str(p.resolve()) for k, p in files.items()}
+    return None
+
+
+def run_flow(
+    flow: FlowName, rebuild: bool, since_date: dt.date | None, **params: Any
+) -> Any:
     from flows.congress_gold import congress_gold
 
     flows = {FlowName.congress_gold: congress_gold}
-    return flows[flow](rebuild=rebuild, since_date=since_date)
+    return flows[flow](rebuild=rebuild, since_date=since_date, **params)
 
 
 @app.command()
@@ -92,19 +108,32 @@ def run(
     since_date: Annotated[
         dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="reprocess from")
     ] = None,
+    source_uri: Annotated[
+        str | None, typer.Option(help="House PTR JSON to ingest")
+    ] = None,
+    build_members: Annotated[bool, typer.Option(help="rebuild dim_members")] = True,
 ) -> None:
     """Run a flow in this process (Prefect starts a local API if none is configured)."""
-    result = run_flow(flow, rebuild, since_date.date() if since_date else None)
+    day = since_date.date() if since_date else None
+    params = {"source_uri": source_uri, "build_members": build_members}
+    result = run_flow(flow, rebuild, day, **params)
     console.print_json(json.dumps(result, default=str))
     console.print(built_tables(warehouse()))
 
 
 @app.command()
 def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> None:
-    """Generate the demo warehouse if empty, run the Congress flow, show the result."""
-    if not warehouse().keys("silver/ptr_transactions", ".parquet"):
-        generate(rows=rows, seed=7)
-    run(FlowName.congress_gold, rebuild=True, since_date=None)
+    """Run the whole Congress flow and show what it built: on the real public files in
+    ../shared/data when present, else on generated demo data."""
+    real = shared_congress()
+    if real:
+        result = run_flow(FlowName.congress_gold, True, None, **real)
+    else:
+        if not warehouse().keys("silver/ptr_transactions", ".parquet"):
+            generate(rows=rows, seed=7)
+        result = run_flow(FlowName.congress_gold, True, None, build_members=False)
+    console.print_json(json.dumps(result, default=str))
+    console.print(built_tables(warehouse()))
 
 
 class LocalContext:

@@ -1,4 +1,4 @@
-"""The Congress gold flow: build_fact_transactions (more tables join in issue #3)."""
+"""The Congress gold flow: ingest -> dimensions (concurrently) -> fact -> trending."""
 
 from __future__ import annotations
 
@@ -8,33 +8,82 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
+from common.congress import build_dimensions as dims
 from common.congress import build_fact_transactions as fact_job
+from common.congress import ingest_house_ptr as ingest_job
+from common.congress import trending_stocks as trending_job
 from flows.tasks import job_task
 
+ingest_house_ptr = job_task(ingest_job.JOB)
+build_dim_members = job_task(dims.MEMBERS_JOB)
+build_dim_assets = job_task(dims.ASSETS_JOB)
+build_dim_dates = job_task(dims.DATES_JOB)
 build_fact_transactions = job_task(fact_job.JOB)
+compute_trending_stocks = job_task(trending_job.JOB)
 
 
 def summary_markdown(results: dict[str, dict[str, Any]]) -> str:
-    cols = sorted({k for summary in results.values() for k in summary})
+    cols = [
+        "rows_in",
+        "rows_out",
+        "silver_rows",
+        "transactions_processed",
+        "files_written",
+        "files_deleted",
+        "quarantined",
+    ]
     lines = ["| table | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for table, summary in results.items():
-        lines.append(
-            f"| {table} | " + " | ".join(str(summary.get(c, "")) for c in cols) + " |"
-        )
-    return "\n".join(lines)
+        cells = " | ".join(str(summary.get(c, "")) for c in cols)
+        lines.append(f"| {table} | {cells} |")
+    total = sum(int(s.get("quarantined", 0)) for s in results.values())
+    return "\n".join(lines) + f"\n\nQuarantined rows in this run: **{total}**"
 
 
 @flow(name="congress-gold")
 def congress_gold(
-    rebuild: bool = False, since_date: dt.date | None = None
-) -> dict[str, Any]:
+    rebuild: bool = False,
+    since_date: dt.date | None = None,
+    source_uri: str | None = None,
+    legislators_current_uri: str | None = None,
+    legislators_historical_uri: str | None = None,
+    build_members: bool = True,
+    as_of_date: dt.date | None = None,
+) -> dict[str, dict[str, Any]]:
+    """`source_uri`: a House PTR JSON file to ingest first (none: silver as it is).
+    Legislator URIs default to the warehouse's bronze/legislators/ files."""
+    sources = {
+        k: v
+        for k, v in {
+            "legislators_current_uri": legislators_current_uri,
+            "legislators_historical_uri": legislators_historical_uri,
+        }.items()
+        if v
+    }
+    futures = {}
+    after_ingest = []
+    if source_uri:
+        ingest = ingest_house_ptr.submit({"source_uri": source_uri, **sources})
+        futures["silver_ptr_transactions"] = ingest
+        after_ingest = [ingest]
+    if build_members:
+        futures["dim_members"] = build_dim_members.submit(sources)
+    futures["dim_assets"] = build_dim_assets.submit({}, wait_for=after_ingest)
+    futures["dim_dates"] = build_dim_dates.submit({}, wait_for=after_ingest)
     event: dict[str, Any] = {"rebuild": rebuild}
     if since_date:
         event["since_date"] = since_date.isoformat()
-    results = {"fact_ptr_transactions": build_fact_transactions(event)}
+    futures["fact_ptr_transactions"] = build_fact_transactions.submit(
+        event, wait_for=list(futures.values())
+    )
+    trending_event = {"as_of_date": as_of_date.isoformat()} if as_of_date else {}
+    futures["trending_stocks"] = compute_trending_stocks.submit(
+        trending_event, wait_for=[futures["fact_ptr_transactions"]]
+    )
+    results = {table: future.result() for table, future in futures.items()}
     create_markdown_artifact(
         key="congress-gold-summary",
         markdown=summary_markdown(results),
-        description="Rows and files written per table",
+        description="Rows, files and quarantined rows per table",
     )
     return results

@@ -1,50 +1,88 @@
-"""The Congress flow under Prefect's test harness equals the packaged Lambda's."""
+"""The Congress flow under Prefect's test harness equals the packaged Lambdas."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from prefect.artifacts import Artifact
 from prefect.testing.utilities import prefect_test_harness
 
 from common.congress import demo_data
 from common.congress.build_fact_transactions import JOB
 from common.storage import Warehouse
+from tests.congress_pipeline import run_lambdas, snapshot
 from tests.fact_reader import read_fact
-from tests.lambda_zip import invoke, unpack
+from tests.shared_data import congress_sources, shared_file
 
 
 @pytest.fixture(scope="module", autouse=True)
 def prefect_api():
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=180):
         yield
 
 
-def test_flow_builds_the_fact_table_like_the_lambda(warehouse, tmp_path):
-    from prefect.artifacts import Artifact
-
+def test_flow_on_generated_data_equals_the_lambdas(warehouse, tmp_path):
     from flows.congress_gold import congress_gold
 
-    demo_data.generate(warehouse, rows=3_000, members=40, assets=150, seed=9)
     lambda_wh = Warehouse(str(tmp_path / "lambda_wh"))
-    demo_data.generate(lambda_wh, rows=3_000, members=40, assets=150, seed=9)
+    for wh in (warehouse, lambda_wh):
+        demo_data.generate(wh, rows=3_000, members=40, assets=150, seed=9)
 
-    result = congress_gold(rebuild=True)
+    result = congress_gold(rebuild=True, build_members=False)
 
-    summary = result["fact_ptr_transactions"]
-    assert summary["transactions_processed"] == read_fact(warehouse).height
+    assert (
+        result["fact_ptr_transactions"]["transactions_processed"]
+        == read_fact(warehouse).height
+    )
     artifact = Artifact.get("congress-gold-summary")
     assert isinstance(artifact, Artifact)
     assert "fact_ptr_transactions" in str(artifact.data)
-    assert str(summary["files_written"]) in str(artifact.data)
+    assert "Quarantined rows in this run" in str(artifact.data)
+    events: dict[str, dict[str, Any]] = {
+        "build_dim_assets": {},
+        "build_dim_dates": {},
+        "build_fact_transactions": {"rebuild": True},
+        "compute_trending_stocks": {},
+    }
+    lambda_results = run_lambdas(lambda_wh, str(tmp_path / "code"), events)
+    assert lambda_results["build_fact_transactions"] == result["fact_ptr_transactions"]
+    mine, theirs = snapshot(warehouse), snapshot(lambda_wh)
+    for table in mine:
+        assert mine[table].equals(theirs[table]), table
 
-    code = unpack("build_fact_transactions", str(tmp_path / "code"))
-    out = invoke(
-        code,
-        "build_fact_transactions",
-        {"rebuild": True},
-        {"WAREHOUSE_URI": lambda_wh.root},
+
+def test_real_house_file_in_both_runtimes(warehouse, tmp_path):
+    from flows.congress_gold import congress_gold
+
+    source = shared_file("congress", "house_all_transactions.json")
+    sources = congress_sources()
+    result = congress_gold(
+        rebuild=True,
+        source_uri=source,
+        legislators_current_uri=sources["legislators_current_uri"],
+        legislators_historical_uri=sources["legislators_historical_uri"],
     )
-    assert out["result"]["statusCode"] == 200
-    assert read_fact(warehouse).equals(read_fact(lambda_wh))
+
+    ingest = result["silver_ptr_transactions"]
+    assert ingest["silver_rows"] + ingest["quarantined"] == ingest["rows_in"]
+    assert ingest["resolved_share"] >= 0.99
+    assert result["trending_stocks"]["rows_out"] > 0
+
+    lambda_wh = Warehouse(str(tmp_path / "lambda_wh"))
+    events: dict[str, dict[str, Any]] = {
+        "ingest_house_ptr": {"source_uri": source, **sources},
+        "build_dim_members": sources,
+        "build_dim_assets": {},
+        "build_dim_dates": {},
+        "build_fact_transactions": {"rebuild": True},
+        "compute_trending_stocks": {},
+    }
+    lambda_results = run_lambdas(lambda_wh, str(tmp_path / "code"), events)
+    assert lambda_results["ingest_house_ptr"] == ingest
+    mine, theirs = snapshot(warehouse), snapshot(lambda_wh)
+    for table in mine:
+        assert mine[table].equals(theirs[table]), table
 
 
 def test_task_is_a_thin_wrapper_callable_without_an_api(warehouse):

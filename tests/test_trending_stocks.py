@@ -1,0 +1,119 @@
+"""compute_trending_stocks against a plain-Python recomputation on random inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from common.congress.trending_stocks import WINDOWS, aggregate, trades
+
+AS_OF = dt.date(2024, 6, 30)
+MEMBERS = pl.DataFrame(
+    {
+        "member_key": [1, 2, 3],
+        "bioguide_id": ["A", "A", "B"],
+        "party": ["Democrat", "Republican", "Independent"],
+    }
+)
+ASSETS = pl.DataFrame({"asset_key": [1, 2, 3], "ticker": ["AAA", "BBB", None]})
+
+row = st.fixed_dictionaries(
+    {
+        "member_key": st.sampled_from([1, 2, 3, -1]),
+        "asset_key": st.sampled_from([1, 2, 3, -1]),
+        "days_before": st.integers(-3, 120),
+        "transaction_type": st.sampled_from(
+            ["purchase", "sale", "sale_partial", "exchange"]
+        ),
+        "amount_midpoint": st.one_of(
+            st.none(), st.sampled_from([8000.5, 32500.5, 175000.5])
+        ),
+    }
+)
+
+
+def fact_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                **r,
+                "transaction_date_key": int(
+                    (AS_OF - dt.timedelta(days=r["days_before"])).strftime("%Y%m%d")
+                ),
+            }
+            for r in rows
+        ],
+        schema={
+            "member_key": pl.Int64,
+            "asset_key": pl.Int64,
+            "days_before": pl.Int64,
+            "transaction_type": pl.String,
+            "amount_midpoint": pl.Float64,
+            "transaction_date_key": pl.Int32,
+        },
+    )
+
+
+def recompute(rows: list[dict]) -> dict[tuple[str, str], dict]:
+    party = dict(zip(MEMBERS["member_key"], MEMBERS["party"], strict=True))
+    who = dict(zip(MEMBERS["member_key"], MEMBERS["bioguide_id"], strict=True))
+    ticker = dict(zip(ASSETS["asset_key"], ASSETS["ticker"], strict=True))
+    out: dict[tuple[str, str], dict] = {}
+    for window, days in WINDOWS.items():
+        for r in rows:
+            t = ticker.get(r["asset_key"])
+            if t is None or not 0 <= r["days_before"] < days:
+                continue
+            acc = out.setdefault(
+                (window, t),
+                {
+                    "n": 0,
+                    "total": 0.0,
+                    "buy": 0.0,
+                    "sell": 0.0,
+                    "buyers": set(),
+                    "dem": 0,
+                    "rep_buy": 0.0,
+                },
+            )
+            mid = r["amount_midpoint"] or 0.0
+            acc["n"] += 1
+            acc["total"] += mid
+            if r["transaction_type"] == "purchase":
+                acc["buy"] += mid
+                if r["member_key"] in who:
+                    acc["buyers"].add(who[r["member_key"]])
+                if party.get(r["member_key"]) == "Republican":
+                    acc["rep_buy"] += mid
+            elif r["transaction_type"] in ("sale", "sale_partial"):
+                acc["sell"] += mid
+            acc["dem"] += party.get(r["member_key"]) == "Democrat"
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(row, max_size=30))
+def test_matches_recomputation(rows):
+    got = aggregate(
+        trades(fact_frame(rows).lazy(), MEMBERS.lazy(), ASSETS.lazy()), AS_OF
+    ).collect()
+    want = recompute(rows)
+    assert set(got.select("window", "ticker").iter_rows()) == set(want)
+    for g in got.iter_rows(named=True):
+        w = want[(g["window"], g["ticker"])]
+        assert g["total_transactions"] == w["n"]
+        assert g["total_volume"] == pytest.approx(w["total"])
+        assert g["buy_volume"] == pytest.approx(w["buy"])
+        assert g["net_volume"] == pytest.approx(w["buy"] - w["sell"])
+        assert g["num_buyers"] == len(w["buyers"])
+        assert g["dem_transactions"] == w["dem"]
+        assert g["rep_buy_volume"] == pytest.approx(w["rep_buy"])
+        assert -1 <= g["sentiment_score"] <= 1
+        assert (
+            AS_OF - dt.timedelta(days=WINDOWS[g["window"]] - 1) <= g["first_trade_date"]
+        )
+        assert g["last_trade_date"] <= AS_OF
