@@ -10,7 +10,7 @@ data. Every command has --help.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
+import importlib.util
 import json
 import os
 import uuid
@@ -157,7 +157,13 @@ def invoke(
     event: Annotated[Path, typer.Argument(exists=True, help="event JSON file")],
 ) -> None:
     """Call a Lambda handler in this process with an event file, as Lambda would."""
-    handler = importlib.import_module(f"lambda.{function}.handler")
+    path = Path("lambda") / function / "handler.py"
+    if not path.exists():
+        raise typer.BadParameter(f"no handler at {path}", param_hint="FUNCTION")
+    spec = importlib.util.spec_from_file_location(f"{function}_handler", path)
+    assert spec and spec.loader
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
     response = handler.lambda_handler(
         json.loads(event.read_text()), LocalContext(function)
     )

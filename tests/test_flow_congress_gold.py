@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from prefect.artifacts import Artifact
+from prefect.client.schemas.objects import Artifact as ArtifactRecord
 from prefect.testing.utilities import prefect_test_harness
 
 from common.congress import demo_data
@@ -36,7 +37,7 @@ def test_flow_on_generated_data_equals_the_lambdas(warehouse, tmp_path):
         == read_fact(warehouse).height
     )
     artifact = Artifact.get("congress-gold-summary")
-    assert isinstance(artifact, Artifact)
+    assert isinstance(artifact, ArtifactRecord)
     assert "fact_ptr_transactions" in str(artifact.data)
     assert "Quarantined rows in this run" in str(artifact.data)
     events: dict[str, dict[str, Any]] = {
