@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 from prefect.artifacts import Artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.client.schemas.objects import Artifact as ArtifactRecord
+from prefect.logging.handlers import APILogWorker
 from prefect.testing.utilities import prefect_test_harness
 
 from common.congress import demo_data
@@ -30,8 +33,18 @@ def test_flow_on_generated_data_equals_the_lambdas(warehouse, tmp_path):
     for wh in (warehouse, lambda_wh):
         demo_data.generate(wh, rows=3_000, members=40, assets=150, seed=9)
 
-    result = congress_gold(rebuild=True, build_members=False)
+    state = congress_gold(rebuild=True, build_members=False, return_state=True)
+    result = state.result()
 
+    # the jobs' Powertools records reach the Prefect run log too
+    flow_run_id = state.state_details.flow_run_id
+    assert flow_run_id is not None
+    APILogWorker.drain_all(timeout=30)  # run logs are shipped in batches
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+        )
+    assert any('"message":"job finished"' in log.message for log in logs)
     assert (
         result["fact_ptr_transactions"]["transactions_processed"]
         == read_fact(warehouse).height
