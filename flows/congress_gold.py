@@ -12,7 +12,7 @@ from common.congress import build_dimensions as dims
 from common.congress import build_fact_transactions as fact_job
 from common.congress import ingest_house_ptr as ingest_job
 from common.congress import trending_stocks as trending_job
-from flows.tasks import job_task
+from flows.tasks import Runtime, job_task
 
 ingest_house_ptr = job_task(ingest_job.JOB)
 build_dim_members = job_task(dims.MEMBERS_JOB)
@@ -49,9 +49,21 @@ def congress_gold(
     legislators_historical_uri: str | None = None,
     build_members: bool = True,
     as_of_date: dt.date | None = None,
+    runtime: Runtime = "local",
+    lambda_jobs: list[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """`source_uri`: a House PTR JSON file to ingest first (none: silver as it is).
-    Legislator URIs default to the warehouse's bronze/legislators/ files."""
+    Legislator URIs default to the warehouse's bronze/legislators/ files.
+    `runtime`: where every job runs (this process, or its deployed Lambda);
+    `lambda_jobs`: jobs to run on Lambda even when `runtime` is local."""
+
+    def on(task: Any) -> Runtime:
+        return (
+            "lambda"
+            if runtime == "lambda" or task.name in (lambda_jobs or [])
+            else "local"
+        )
+
     sources = {
         k: v
         for k, v in {
@@ -63,22 +75,32 @@ def congress_gold(
     futures = {}
     after_ingest = []
     if source_uri:
-        ingest = ingest_house_ptr.submit({"source_uri": source_uri, **sources})
+        ingest = ingest_house_ptr.submit(
+            {"source_uri": source_uri, **sources}, runtime=on(ingest_house_ptr)
+        )
         futures["silver_ptr_transactions"] = ingest
         after_ingest = [ingest]
     if build_members:
-        futures["dim_members"] = build_dim_members.submit(sources)
-    futures["dim_assets"] = build_dim_assets.submit({}, wait_for=after_ingest)
-    futures["dim_dates"] = build_dim_dates.submit({}, wait_for=after_ingest)
+        futures["dim_members"] = build_dim_members.submit(
+            sources, runtime=on(build_dim_members)
+        )
+    futures["dim_assets"] = build_dim_assets.submit(
+        {}, runtime=on(build_dim_assets), wait_for=after_ingest
+    )
+    futures["dim_dates"] = build_dim_dates.submit(
+        {}, runtime=on(build_dim_dates), wait_for=after_ingest
+    )
     event: dict[str, Any] = {"rebuild": rebuild}
     if since_date:
         event["since_date"] = since_date.isoformat()
     futures["fact_ptr_transactions"] = build_fact_transactions.submit(
-        event, wait_for=list(futures.values())
+        event, runtime=on(build_fact_transactions), wait_for=list(futures.values())
     )
     trending_event = {"as_of_date": as_of_date.isoformat()} if as_of_date else {}
     futures["trending_stocks"] = compute_trending_stocks.submit(
-        trending_event, wait_for=[futures["fact_ptr_transactions"]]
+        trending_event,
+        runtime=on(compute_trending_stocks),
+        wait_for=[futures["fact_ptr_transactions"]],
     )
     results = {table: future.result() for table, future in futures.items()}
     create_markdown_artifact(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from prefect import Task, task
 from prefect.runtime import task_run
@@ -10,10 +10,12 @@ from prefect.runtime import task_run
 from common.errors import is_transient
 from common.jobs import TableJob, run_job
 from common.observability import logger, metrics
-from flows import run_log
+from flows import lambda_runtime, run_log
+
+Runtime = Literal["local", "lambda"]
 
 
-def _retry_transient(task: Task[..., Any], task_run: Any, state: Any) -> bool:
+def _retry_transient(task: Task[..., Any], run: Any, state: Any) -> bool:
     try:
         state.result()
     except Exception as exc:  # noqa: BLE001 - we only classify it
@@ -22,7 +24,10 @@ def _retry_transient(task: Task[..., Any], task_run: Any, state: Any) -> bool:
 
 
 def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
-    def run(event: dict[str, Any]) -> dict[str, Any]:
+    def run(event: dict[str, Any], runtime: Runtime = "local") -> dict[str, Any]:
+        """`local`: the job runs in this process; `lambda`: on its deployed function."""
+        if runtime == "lambda":
+            return lambda_runtime.invoke(job, event)
         run_log.attach()
         logger.set_correlation_id(task_run.id)  # None when called as task.fn(...)
         try:

@@ -47,8 +47,10 @@ def sample(function: str) -> tuple[dict, dict]:
     event = json.loads((LAMBDA / function / "event.json").read_text())
     response = json.loads((LAMBDA / function / "response.json").read_text())
     if "source_uri" in event:  # the sample names S3; run it on the same files locally
-        event = {"source_uri": shared_file("congress", "house_all_transactions.json"),
-                 **congress_sources()}  # fmt: skip
+        event = {
+            "source_uri": shared_file("congress", "house_all_transactions.json"),
+            **congress_sources(),
+        }
     if function == "build_dim_members":
         event = congress_sources()
     return event, response

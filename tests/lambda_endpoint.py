@@ -1,0 +1,72 @@
+"""A small Lambda Invoke API on 127.0.0.1 that runs the Pants-built zips.
+
+moto cannot execute Lambda code without Docker, so this speaks just enough of
+`POST /2015-03-31/functions/<name>/invocations` for boto3 (and prefect-aws's
+LambdaFunction): the named function's zip runs in a clean interpreter (lambda_zip.py)
+and its result, or its error with `X-Amz-Function-Error: Unhandled`, comes back as
+the real service returns it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.lambda_zip import invoke, unpack
+
+PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+
+
+@contextmanager
+def lambda_endpoint(code_root: str, env: dict[str, str], prefix: str) -> Iterator[str]:
+    """Serve functions `<prefix>-<job>` from their zips; yields the endpoint URL."""
+    unpacked: dict[str, str] = {}
+    calls: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            match = PATH.match(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            name = match["name"] if match else ""
+            job = name.removeprefix(f"{prefix}-")
+            if not match or not name.startswith(f"{prefix}-"):
+                return self.reply(
+                    404,
+                    {"Type": "User", "message": f"Function not found: {name}"},
+                    {"x-amzn-ErrorType": "ResourceNotFoundException"},
+                )
+            calls.append(job)
+            if job not in unpacked:
+                unpacked[job] = unpack(job, f"{code_root}/{job}")
+            out = invoke(unpacked[job], job, json.loads(body or b"{}"), env)
+            if "result" in out:
+                return self.reply(
+                    200, out["result"], {"X-Amz-Executed-Version": "$LATEST"}
+                )
+            error = {"errorType": out["errorType"], "errorMessage": out["errorMessage"]}
+            return self.reply(200, error, {"X-Amz-Function-Error": "Unhandled"})
+
+        def reply(self, status: int, payload: object, headers: dict[str, str]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            for k, v in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
