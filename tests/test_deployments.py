@@ -1,0 +1,141 @@
+"""prefect.yaml for real: a local Prefect server on 127.0.0.1, a process work pool,
+`prefect deploy --all`, a worker, one `prefect deployment run`, outputs checked;
+everything started here is stopped here."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from common.congress import demo_data
+from common.storage import Warehouse
+from tests.aws_server import free_port
+from tests.fact_reader import read_fact
+
+REPO = os.getcwd()  # Pants runs tests from the sandbox root; pytest from the repo
+
+
+def prefect(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "prefect", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kw,
+    )
+
+
+@contextmanager
+def background(args: list[str], env: dict[str, str], log: str) -> Iterator[None]:
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", *args],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def env(tmp_path):
+    port = free_port()
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{tmp_path}/prefect.db",
+        "DATA_PLATFORM_DIR": REPO,
+        "PYTHONPATH": REPO,
+        "WAREHOUSE_URI": str(tmp_path / "warehouse"),
+    }
+
+
+def test_deploy_all_and_run_on_a_worker(env, tmp_path):
+    api = env["PREFECT_API_URL"]
+    wh = Warehouse(env["WAREHOUSE_URI"])
+    demo_data.generate(wh, rows=1_000, members=10, assets=40, seed=31)
+    with background(["server", "start"], env, str(tmp_path / "server.log")):
+        wait_for(lambda: httpx.get(f"{api}/health").json() is True, 180, "the server")
+        pool = prefect(
+            "work-pool", "create", "data-platform", "--type", "process", env=env
+        )
+        assert pool.returncode == 0, pool.stdout + pool.stderr
+        deploy = prefect("--no-prompt", "deploy", "--all", env=env)
+        assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+        for name, cron in [
+            ("daily-incremental", "0 6 * * *"),
+            ("weekly-rebuild", "0 2 * * 0"),
+        ]:
+            d = httpx.get(f"{api}/deployments/name/congress-gold/{name}").json()
+            assert [s["schedule"]["cron"] for s in d["schedules"]] == [cron]
+            assert d["work_pool_name"] == "data-platform"
+
+        with background(
+            ["worker", "start", "--pool", "data-platform"],
+            env,
+            str(tmp_path / "worker.log"),
+        ):
+            run = prefect(
+                "deployment",
+                "run",
+                "congress-gold/weekly-rebuild",
+                "--param",
+                "build_members=false",
+                env=env,
+            )
+            assert run.returncode == 0, run.stdout + run.stderr
+            run_id = re.search(r"flow-run/([0-9a-f-]{36})", run.stdout)
+            assert run_id, run.stdout
+
+            def finished():
+                state = httpx.get(f"{api}/flow_runs/{run_id[1]}").json()["state"]
+                return (
+                    state
+                    if state["type"] in ("COMPLETED", "FAILED", "CRASHED")
+                    else None
+                )
+
+            state = wait_for(finished, 300, "the flow run")
+            worker_log = (tmp_path / "worker.log").read_text()
+            assert state["type"] == "COMPLETED", worker_log[-5000:]
+    fact = read_fact(wh)
+    assert fact.height > 0 and fact["transaction_id"].is_unique().all()
+    assert wh.keys("gold/aggregates/trending_stocks", ".parquet")
