@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import polars as pl
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.orchestration import get_client
 
 from common.congress import build_dimensions as dims
 from common.congress import build_fact_transactions as fact_job
 from common.congress import ingest_house_ptr as ingest_job
 from common.congress import trending_stocks as trending_job
+from common.congress.tables import trending_key
+from common.jobs import JobContext
+from common.observability import logger
 from flows.tasks import Runtime, job_task
 
 ingest_house_ptr = job_task(ingest_job.JOB)
@@ -22,7 +27,9 @@ build_fact_transactions = job_task(fact_job.JOB)
 compute_trending_stocks = job_task(trending_job.JOB)
 
 
-def summary_markdown(results: dict[str, dict[str, Any]]) -> str:
+def summary_markdown(
+    results: dict[str, dict[str, Any]], seconds: dict[str, float]
+) -> str:
     cols = [
         "rows_in",
         "rows_out",
@@ -32,10 +39,13 @@ def summary_markdown(results: dict[str, dict[str, Any]]) -> str:
         "files_deleted",
         "quarantined",
     ]
-    lines = ["| table | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    lines = [
+        "| table | " + " | ".join(cols) + " | seconds |",
+        "|---" * (len(cols) + 2) + "|",
+    ]
     for table, summary in results.items():
         cells = " | ".join(str(summary.get(c, "")) for c in cols)
-        lines.append(f"| {table} | {cells} |")
+        lines.append(f"| {table} | {cells} | {seconds.get(table, 0):.1f} |")
     total = sum(int(s.get("quarantined", 0)) for s in results.values())
     return "\n".join(lines) + f"\n\nQuarantined rows in this run: **{total}**"
 
@@ -105,7 +115,33 @@ def congress_gold(
     results = {table: future.result() for table, future in futures.items()}
     create_markdown_artifact(
         key="congress-gold-summary",
-        markdown=summary_markdown(results),
-        description="Rows, files and quarantined rows per table",
+        markdown=summary_markdown(results, run_seconds(futures)),
+        description="Rows, files, quarantined rows and duration per table",
     )
+    publish_top_movers(results["trending_stocks"]["as_of_date"])
     return results
+
+
+def run_seconds(futures: dict[str, Any]) -> dict[str, float]:
+    """Each task's run time, as Prefect recorded it."""
+    with get_client(sync_client=True) as client:
+        return {
+            table: client.read_task_run(
+                future.task_run_id
+            ).total_run_time.total_seconds()
+            for table, future in futures.items()
+        }
+
+
+def publish_top_movers(as_of: str) -> None:
+    wh = JobContext.from_env().warehouse
+    try:
+        movers = trending_job.top_movers(pl.read_parquet(wh.uri(trending_key(as_of))))
+    except (OSError, pl.exceptions.PolarsError) as exc:  # a report, not the pipeline
+        logger.warning("top movers not published", extra={"error": str(exc)})
+        return
+    create_table_artifact(
+        key="congress-top-movers",
+        table=movers.with_columns(pl.col("net_volume").round(0)).to_dicts(),
+        description=f"Top movers by net volume per window, as of {as_of}",
+    )

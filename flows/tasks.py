@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from prefect import Task, task
@@ -11,6 +12,7 @@ from common.errors import is_transient
 from common.jobs import TableJob, run_job
 from common.observability import logger, metrics
 from flows import lambda_runtime, run_log
+from flows.notify import notify_failure
 
 Runtime = Literal["local", "lambda"]
 
@@ -41,5 +43,7 @@ def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
         retries=2,
         retry_delay_seconds=[5, 30],
         retry_condition_fn=_retry_transient,
-        tags=[f"table:{job.table}"],
+        tags=[f"table:{job.table}"],  # a concurrency limit per table (README)
+        timeout_seconds=int(os.environ.get("JOB_TIMEOUT_SECONDS", "3600")),
+        on_failure=[notify_failure],
     )(run)

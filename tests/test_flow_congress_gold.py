@@ -53,6 +53,10 @@ def test_flow_on_generated_data_equals_the_lambdas(warehouse, tmp_path):
     assert isinstance(artifact, ArtifactRecord)
     assert "fact_ptr_transactions" in str(artifact.data)
     assert "Quarantined rows in this run" in str(artifact.data)
+    assert "| seconds |" in str(artifact.data)
+    movers = Artifact.get("congress-top-movers")
+    assert isinstance(movers, ArtifactRecord) and movers.type == "table"
+    assert "net_volume" in str(movers.data)
     events: dict[str, dict[str, Any]] = {
         "build_dim_assets": {},
         "build_dim_dates": {},

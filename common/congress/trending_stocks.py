@@ -108,3 +108,16 @@ def compute(ctx: JobContext, p: TrendingParams) -> dict[str, Any]:
 
 
 JOB = TableJob("compute_trending_stocks", "trending_stocks", TrendingParams, compute)
+
+
+def top_movers(trending: pl.DataFrame, n: int = 5) -> pl.DataFrame:
+    """The n tickers with the largest absolute net volume in each window."""
+    return (
+        trending.sort(pl.col("net_volume").abs(), descending=True)
+        .group_by("window", maintain_order=True)
+        .head(n)
+        .select(
+            "window", "ticker", "net_volume", "sentiment_score", "total_transactions"
+        )
+        .sort("window", pl.col("net_volume").abs(), descending=[False, True])
+    )
