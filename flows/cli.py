@@ -5,6 +5,7 @@ data. Every command has --help.
   ./pants run flows/cli.py -- run congress-gold --rebuild
   ./pants run flows/cli.py -- invoke build_fact_transactions \
       lambda/build_fact_transactions/event.json
+  ./pants run flows/cli.py -- serve                 # prefect.yaml's schedules, locally
 """
 
 from __future__ import annotations
@@ -134,6 +135,21 @@ def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> No
         result = run_flow(FlowName.congress_gold, True, None, build_members=False)
     console.print_json(json.dumps(result, default=str))
     console.print(built_tables(warehouse()))
+
+
+@app.command()
+def serve(
+    config: Annotated[Path, typer.Option(help="deployments file")] = Path(
+        "prefect.yaml"
+    ),
+) -> None:
+    """Serve prefect.yaml's deployments from this process, on their schedules (no work
+    pool or worker needed; Ctrl-C stops)."""
+    from prefect import serve as prefect_serve
+
+    from flows.deployments import from_prefect_yaml
+
+    prefect_serve(*from_prefect_yaml(config))
 
 
 class LocalContext:

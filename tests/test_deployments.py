@@ -147,3 +147,14 @@ def test_deploy_all_and_run_on_a_worker(env, tmp_path):
     fact = read_fact(wh)
     assert fact.height > 0 and fact["transaction_id"].is_unique().all()
     assert wh.keys("gold/aggregates/trending_stocks", ".parquet")
+
+
+def test_serve_builds_the_same_deployments_as_prefect_yaml():
+    from flows.deployments import from_prefect_yaml
+
+    deployments = {d.name: d for d in from_prefect_yaml()}
+    assert set(deployments) == {"daily-incremental", "weekly-rebuild"}
+    assert deployments["weekly-rebuild"].parameters == {"rebuild": True}
+    assert [s.schedule.cron for s in deployments["daily-incremental"].schedules] == [
+        "0 6 * * *"
+    ]
