@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from common.congress import tables as congress_tables
 from common.settings import Settings
 from common.storage import Warehouse
 
@@ -50,16 +51,7 @@ def built_tables(wh: Warehouse) -> Table:
     table = Table(title=f"Warehouse {wh.root}")
     for col in ("table", "objects", "rows"):
         table.add_column(col, justify="left" if col == "table" else "right")
-    prefixes = [
-        "silver/ptr_transactions",
-        "gold/dimensions/dim_members",
-        "gold/dimensions/dim_assets",
-        "gold/dimensions/dim_dates",
-        "gold/facts/ptr_transactions",
-        "gold/aggregates/trending_stocks",
-        "quarantine",
-    ]
-    for prefix in prefixes:
+    for prefix in congress_tables.ALL:
         keys = wh.keys(prefix, ".parquet")
         rows = wh.scan_parquet(keys).select(pl.len()).collect().item() if keys else 0
         table.add_row(prefix, str(len(keys)), f"{rows:,}")

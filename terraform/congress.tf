@@ -1,103 +1,55 @@
-# Congress trading: one module instance per table job (lambda/<name>/).
+# Congress trading: one Lambda per table job (lambda/<job>/), each allowed only the
+# warehouse prefixes it reads and writes.
 
-# Bronze House PTR JSON -> silver + quarantine.
-module "ingest_house_ptr" {
-  source           = "./modules/table_job_lambda"
-  name             = "ingest_house_ptr"
-  zip_path         = "${var.dist_dir}/lambda.ingest_house_ptr/lambda.zip"
-  read_prefixes    = ["bronze/house_ptr/", "bronze/legislators/"]
-  write_prefixes   = ["silver/ptr_transactions/", "quarantine/ptr_transactions/"]
-  name_prefix      = local.job_defaults.name_prefix
-  warehouse_bucket = local.job_defaults.warehouse_bucket
-  warehouse_prefix = local.job_defaults.warehouse_prefix
-  state_table_arn  = local.job_defaults.state_table_arn
-  state_table_name = local.job_defaults.state_table_name
-  kms_key_arn      = local.job_defaults.kms_key_arn
-  dead_letter_arn  = local.job_defaults.dead_letter_arn
-  alarm_topic_arn  = local.job_defaults.alarm_topic_arn
+locals {
+  congress_jobs = {
+    # bronze House PTR JSON -> silver + quarantine
+    ingest_house_ptr = {
+      read_prefixes  = ["bronze/house_ptr/", "bronze/legislators/"]
+      write_prefixes = ["silver/ptr_transactions/", "quarantine/ptr_transactions/"]
+    }
+    # SCD2 member dimension from the legislators files
+    build_dim_members = {
+      read_prefixes  = ["bronze/legislators/"]
+      write_prefixes = ["gold/dimensions/dim_members/"]
+    }
+    # asset dimension from silver
+    build_dim_assets = {
+      read_prefixes  = ["silver/ptr_transactions/"]
+      write_prefixes = ["gold/dimensions/dim_assets/"]
+    }
+    # calendar covering silver's dates
+    build_dim_dates = {
+      read_prefixes  = ["silver/ptr_transactions/"]
+      write_prefixes = ["gold/dimensions/dim_dates/"]
+    }
+    # the partitioned fact table
+    build_fact_transactions = {
+      read_prefixes  = ["silver/ptr_transactions/", "gold/dimensions/"]
+      write_prefixes = ["gold/facts/ptr_transactions/", "quarantine/fact_ptr_transactions/"]
+    }
+    # rolling 7/30/90-day aggregates per ticker
+    compute_trending_stocks = {
+      read_prefixes  = ["gold/facts/ptr_transactions/", "gold/dimensions/"]
+      write_prefixes = ["gold/aggregates/trending_stocks/"]
+    }
+  }
 }
 
-# SCD2 member dimension from the legislators files.
-module "build_dim_members" {
-  source           = "./modules/table_job_lambda"
-  name             = "build_dim_members"
-  zip_path         = "${var.dist_dir}/lambda.build_dim_members/lambda.zip"
-  read_prefixes    = ["bronze/legislators/"]
-  write_prefixes   = ["gold/dimensions/dim_members/"]
-  name_prefix      = local.job_defaults.name_prefix
-  warehouse_bucket = local.job_defaults.warehouse_bucket
-  warehouse_prefix = local.job_defaults.warehouse_prefix
-  state_table_arn  = local.job_defaults.state_table_arn
-  state_table_name = local.job_defaults.state_table_name
-  kms_key_arn      = local.job_defaults.kms_key_arn
-  dead_letter_arn  = local.job_defaults.dead_letter_arn
-  alarm_topic_arn  = local.job_defaults.alarm_topic_arn
-}
+module "congress_job" {
+  source   = "./modules/table_job_lambda"
+  for_each = local.congress_jobs
 
-# Asset dimension from silver.
-module "build_dim_assets" {
-  source           = "./modules/table_job_lambda"
-  name             = "build_dim_assets"
-  zip_path         = "${var.dist_dir}/lambda.build_dim_assets/lambda.zip"
-  read_prefixes    = ["silver/ptr_transactions/"]
-  write_prefixes   = ["gold/dimensions/dim_assets/"]
-  name_prefix      = local.job_defaults.name_prefix
-  warehouse_bucket = local.job_defaults.warehouse_bucket
-  warehouse_prefix = local.job_defaults.warehouse_prefix
-  state_table_arn  = local.job_defaults.state_table_arn
-  state_table_name = local.job_defaults.state_table_name
-  kms_key_arn      = local.job_defaults.kms_key_arn
-  dead_letter_arn  = local.job_defaults.dead_letter_arn
-  alarm_topic_arn  = local.job_defaults.alarm_topic_arn
-}
-
-# Calendar covering silver's dates.
-module "build_dim_dates" {
-  source           = "./modules/table_job_lambda"
-  name             = "build_dim_dates"
-  zip_path         = "${var.dist_dir}/lambda.build_dim_dates/lambda.zip"
-  read_prefixes    = ["silver/ptr_transactions/"]
-  write_prefixes   = ["gold/dimensions/dim_dates/"]
-  name_prefix      = local.job_defaults.name_prefix
-  warehouse_bucket = local.job_defaults.warehouse_bucket
-  warehouse_prefix = local.job_defaults.warehouse_prefix
-  state_table_arn  = local.job_defaults.state_table_arn
-  state_table_name = local.job_defaults.state_table_name
-  kms_key_arn      = local.job_defaults.kms_key_arn
-  dead_letter_arn  = local.job_defaults.dead_letter_arn
-  alarm_topic_arn  = local.job_defaults.alarm_topic_arn
-}
-
-# The partitioned fact table.
-module "build_fact_transactions" {
-  source           = "./modules/table_job_lambda"
-  name             = "build_fact_transactions"
-  zip_path         = "${var.dist_dir}/lambda.build_fact_transactions/lambda.zip"
-  read_prefixes    = ["silver/ptr_transactions/", "gold/dimensions/"]
-  write_prefixes   = ["gold/facts/ptr_transactions/", "quarantine/fact_ptr_transactions/"]
-  name_prefix      = local.job_defaults.name_prefix
-  warehouse_bucket = local.job_defaults.warehouse_bucket
-  warehouse_prefix = local.job_defaults.warehouse_prefix
-  state_table_arn  = local.job_defaults.state_table_arn
-  state_table_name = local.job_defaults.state_table_name
-  kms_key_arn      = local.job_defaults.kms_key_arn
-  dead_letter_arn  = local.job_defaults.dead_letter_arn
-  alarm_topic_arn  = local.job_defaults.alarm_topic_arn
-}
-
-# Rolling 7/30/90-day aggregates per ticker.
-module "compute_trending_stocks" {
-  source           = "./modules/table_job_lambda"
-  name             = "compute_trending_stocks"
-  zip_path         = "${var.dist_dir}/lambda.compute_trending_stocks/lambda.zip"
-  read_prefixes    = ["gold/facts/ptr_transactions/", "gold/dimensions/"]
-  write_prefixes   = ["gold/aggregates/trending_stocks/"]
-  name_prefix      = local.job_defaults.name_prefix
-  warehouse_bucket = local.job_defaults.warehouse_bucket
-  warehouse_prefix = local.job_defaults.warehouse_prefix
-  state_table_arn  = local.job_defaults.state_table_arn
-  state_table_name = local.job_defaults.state_table_name
-  kms_key_arn      = local.job_defaults.kms_key_arn
-  dead_letter_arn  = local.job_defaults.dead_letter_arn
-  alarm_topic_arn  = local.job_defaults.alarm_topic_arn
+  name             = each.key
+  zip_path         = "${var.dist_dir}/lambda.${each.key}/lambda.zip"
+  read_prefixes    = each.value.read_prefixes
+  write_prefixes   = each.value.write_prefixes
+  name_prefix      = var.name_prefix
+  warehouse_bucket = var.warehouse_bucket
+  warehouse_prefix = var.warehouse_prefix
+  state_table_arn  = aws_dynamodb_table.state.arn
+  state_table_name = aws_dynamodb_table.state.name
+  kms_key_arn      = aws_kms_key.platform.arn
+  dead_letter_arn  = aws_sqs_queue.dead_letter.arn
+  alarm_topic_arn  = aws_sns_topic.alerts.arn
 }

@@ -69,16 +69,3 @@ resource "aws_sqs_queue" "dead_letter" {
   kms_master_key_id         = aws_kms_key.platform.arn
   message_retention_seconds = 1209600
 }
-
-locals {
-  job_defaults = {
-    name_prefix      = var.name_prefix
-    warehouse_bucket = var.warehouse_bucket
-    warehouse_prefix = var.warehouse_prefix
-    state_table_arn  = aws_dynamodb_table.state.arn
-    state_table_name = aws_dynamodb_table.state.name
-    kms_key_arn      = aws_kms_key.platform.arn
-    dead_letter_arn  = aws_sqs_queue.dead_letter.arn
-    alarm_topic_arn  = aws_sns_topic.alerts.arn
-  }
-}

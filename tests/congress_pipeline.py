@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from common.congress.tables import ALL
 from common.storage import Warehouse
 from tests.lambda_zip import invoke, unpack
 
@@ -17,14 +18,6 @@ ORDER = [
     "build_dim_dates",
     "build_fact_transactions",
     "compute_trending_stocks",
-]
-TABLES = [
-    "gold/dimensions/dim_members",
-    "gold/dimensions/dim_assets",
-    "gold/dimensions/dim_dates",
-    "gold/facts/ptr_transactions",
-    "gold/aggregates/trending_stocks",
-    "quarantine",
 ]
 
 
@@ -46,7 +39,7 @@ def run_lambdas(
 def snapshot(wh: Warehouse) -> dict[str, pl.DataFrame]:
     """Every table's rows (silver without its ingest timestamp), in a stable order."""
     out = {}
-    for prefix in TABLES:
+    for prefix in ALL[1:]:  # silver below, without its ingest timestamps
         keys = wh.keys(prefix, ".parquet")
         frame = (
             pl.concat(

@@ -21,3 +21,13 @@ TRENDING = "gold/aggregates/trending_stocks"
 
 def trending_key(as_of: object) -> str:
     return f"{TRENDING}/as_of={as_of}/trending.parquet"
+
+
+# Every Congress table, in build order (for reports and comparisons).
+ALL = [
+    SILVER_PTR,
+    *(k.rsplit("/", 1)[0] for k in DIMENSIONS.values()),
+    FACT_PTR,
+    TRENDING,
+    QUARANTINE,
+]

@@ -120,25 +120,28 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.job]
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${local.function_name}-errors"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
+locals {
+  # Lambda's own error count, and the handlers' InvalidEvents metric (bad input)
+  alarms = {
+    errors = {
+      namespace  = "AWS/Lambda"
+      metric     = "Errors"
+      dimensions = { FunctionName = aws_lambda_function.this.function_name }
+    }
+    invalid-events = {
+      namespace  = var.metrics_namespace
+      metric     = "InvalidEvents"
+      dimensions = { service = var.name, job = var.name }
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "invalid_events" {
-  alarm_name          = "${local.function_name}-invalid-events"
-  namespace           = var.metrics_namespace
-  metric_name         = "InvalidEvents"
-  dimensions          = { service = var.name, job = var.name }
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = local.alarms
+  alarm_name          = "${local.function_name}-${each.key}"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
