@@ -43,16 +43,16 @@ def build_index(ctx: JobContext) -> dict[str, Any]:
         "transaction_date",
         "notification_date",
     )
-    latest = fact.latest_versions(ids).filter(~fact.outside_calendar(dims["dim_dates"]))
+    latest = fact.latest_versions(ids.collect(engine="in-memory"))
     index = (
-        latest.sort("first_seen", "transaction_id")
+        latest.filter(~fact.outside_calendar(dims["dim_dates"]))
+        .sort("first_seen", "transaction_id")
         .select(
             "transaction_id",
             "silver_ingest_ts",
             transaction_key=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
             year=pl.col("transaction_date").dt.year(),
         )
-        .collect()
     )
     ctx.warehouse.write_parquet(index, INDEX)
     return {"transactions": index.height, "years": sorted(index["year"].unique())}

@@ -80,7 +80,7 @@ class DimDates(pa.DataFrameModel):
 
 class FactPtrTransactions(pa.DataFrameModel):
     transaction_key: pl.Int64 = pa.Field(unique=True, ge=1)
-    transaction_id: pl.String = pa.Field(unique=True, str_matches=r"^.+-\d{3,}$")
+    transaction_id: pl.String = pa.Field(unique=True)
     member_key: pl.Int64 = pa.Field(ge=-1)
     asset_key: pl.Int64 = pa.Field(ge=-1)
     transaction_date_key: pl.Int32
