@@ -120,7 +120,9 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     batch, rejected = split_valid(
         select_batch(silver, p, watermark).collect(), SilverPtrTransactions
     )
+    high = batch["silver_ingest_ts"].max() if batch.height else None
     latest_df = fact.latest_versions(batch)
+    del batch  # at 10M rows every full copy held costs gigabytes of peak memory
     off_calendar = fact.outside_calendar(dims["dim_dates"])
     rejected = pl.concat(
         [
@@ -139,9 +141,9 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
             dims["dim_members"].lazy(),
             dims["dim_assets"].lazy(),
         )
-    ).collect(
-        engine="in-memory"
-    )  # joins and sorts: faster than Polars' streaming default
+    ).collect(engine="in-memory")  # joins and sorts: faster than streaming here
+    processed = latest_df.height
+    del latest_df
 
     fact_files = wh.keys(FACT_PTR, ".parquet")
     if p.rebuild:
@@ -153,6 +155,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         hits.select("transaction_id", "transaction_key").unique("transaction_id"),
         max_key,
     )
+    del rows
     gaining, losing = plan_partitions(wh, keyed, hits, rebuild=p.rebuild)
     written = write_partitions(wh, gaining)
     written += write_partitions(wh, losing)
@@ -164,11 +167,10 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     deleted = wh.delete(stale)
     quarantined = write_quarantine(wh, rejected)
 
-    high = batch["silver_ingest_ts"].max() if batch.height else None
     if high is not None and (watermark is None or high > watermark):  # type: ignore[operator]
         ctx.state.put(STATE_KEY, {"watermark": high.isoformat()})  # type: ignore[union-attr]
     return {
-        "transactions_processed": latest_df.height,
+        "transactions_processed": processed,
         "files_written": written,
         "files_deleted": deleted,
         "quarantined": quarantined,
@@ -180,23 +182,31 @@ def plan_partitions(
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
     """Full contents of every partition to write, validated: (gaining, only losing)."""
     touched = keyed.select("transaction_id")
+    # One sort, then each partition is a zero-copy slice of it (partition_by would
+    # copy all the data once more).
+    keyed = keyed.sort(*fact.PARTITION, "transaction_key")
+    sizes = keyed.group_by(fact.PARTITION, maintain_order=True).len()
     gaining: dict[str, pl.DataFrame] = {}
-    for (year, month), part in keyed.partition_by(fact.PARTITION, as_dict=True).items():
-        key = fact_partition_key(int(year), int(month))  # type: ignore[call-overload]
-        part = part.drop(fact.PARTITION)
+    offset = 0
+    for year, month, size in sizes.iter_rows():
+        key = fact_partition_key(year, month)
+        part = keyed.slice(offset, size).drop(fact.PARTITION)
+        offset += size
         if not rebuild and wh.exists(key):
             kept = pl.read_parquet(wh.uri(key)).join(
                 touched, on="transaction_id", how="anti"
             )
-            part = pl.concat([kept, part])
-        gaining[key] = part.sort("transaction_key")
+            part = pl.concat([kept, part]).sort("transaction_key")
+        gaining[key] = part
     losing = {
         key: pl.read_parquet(wh.uri(key)).join(touched, on="transaction_id", how="anti")
         for key in hits["file"].unique()
         if key not in gaining
     }
     # One validation over everything about to be written (keys unique across it too).
-    if frames := [*gaining.values(), *losing.values()]:
+    if rebuild:
+        FactPtrTransactions.validate(keyed.drop(fact.PARTITION))
+    elif frames := [*gaining.values(), *losing.values()]:
         FactPtrTransactions.validate(pl.concat(frames))
     return gaining, losing
 
