@@ -1,4 +1,4 @@
-"""One Prefect task per table job: retries on transient errors, metrics flushed."""
+"""One Prefect task per table job: retries on transient errors, alerts on failure."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from prefect.runtime import task_run
 
 from common.errors import is_transient
 from common.jobs import TableJob, run_job
-from common.observability import logger, metrics
+from common.observability import logger
 from flows import lambda_runtime, run_log
 from flows.notify import notify_failure
 
@@ -32,10 +32,7 @@ def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
             return lambda_runtime.invoke(job, event)
         run_log.attach()
         logger.set_correlation_id(task_run.id)  # None when called as task.fn(...)
-        try:
-            return run_job(job, event)
-        finally:
-            metrics.flush_metrics()
+        return run_job(job, event)  # its EMF metrics are emitted as it finishes
 
     return task(
         name=job.name,
