@@ -35,21 +35,3 @@ locals {
     }
   }
 }
-
-module "congress_job" {
-  source   = "./modules/table_job_lambda"
-  for_each = local.congress_jobs
-
-  name             = each.key
-  zip_path         = "${var.dist_dir}/lambda.${each.key}/lambda.zip"
-  read_prefixes    = each.value.read_prefixes
-  write_prefixes   = each.value.write_prefixes
-  name_prefix      = var.name_prefix
-  warehouse_bucket = var.warehouse_bucket
-  warehouse_prefix = var.warehouse_prefix
-  state_table_arn  = aws_dynamodb_table.state.arn
-  state_table_name = aws_dynamodb_table.state.name
-  kms_key_arn      = aws_kms_key.platform.arn
-  dead_letter_arn  = aws_sqs_queue.dead_letter.arn
-  alarm_topic_arn  = aws_sns_topic.alerts.arn
-}

@@ -7,5 +7,5 @@ output "alerts_topic_arn" {
 }
 
 output "functions" {
-  value = { for job, m in module.congress_job : job => m.function_name }
+  value = { for job, m in module.job : job => m.function_name }
 }

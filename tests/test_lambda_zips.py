@@ -12,12 +12,14 @@ import pytest
 
 from common.congress import demo_data
 from common.storage import Warehouse
-from tests.congress_pipeline import ORDER
+from tests.congress_pipeline import ORDER as CONGRESS
 from tests.lambda_zip import invoke, unpack, zip_path
 from tests.shared_data import congress_sources, shared_file
+from tests.totesys_packets import first_packets
 
 LAMBDA = Path(os.path.dirname(os.path.abspath(__file__))).parent / "lambda"
 FORBIDDEN = ("prefect", "pandas", "pyarrow")
+ORDER = [*CONGRESS, "process_totesys_packets"]
 
 
 def test_every_handler_is_packaged_and_tested():
@@ -56,7 +58,12 @@ def sample(function: str) -> tuple[dict, dict]:
     return event, response
 
 
-def test_samples_answer_like_their_responses(real_warehouse, tmp_path):
+@pytest.fixture(scope="module")
+def totesys_packets(real_warehouse):
+    first_packets(Warehouse(real_warehouse.uri("ingestion")))
+
+
+def test_samples_answer_like_their_responses(real_warehouse, totesys_packets, tmp_path):
     for function in ORDER:
         event, expected = sample(function)
         code = unpack(function, str(tmp_path / function))

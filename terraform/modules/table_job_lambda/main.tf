@@ -62,6 +62,14 @@ data "aws_iam_policy_document" "job" {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
   }
+  dynamic "statement" {
+    for_each = var.ssm_parameter_prefix == "" ? [] : [var.ssm_parameter_prefix]
+    content {
+      sid       = "PublishState"
+      actions   = ["ssm:PutParameter"]
+      resources = ["arn:aws:ssm:*:*:parameter/${statement.value}/*"]
+    }
+  }
   statement {
     sid       = "DeadLetter"
     actions   = ["sqs:SendMessage"]
@@ -101,6 +109,7 @@ resource "aws_lambda_function" "this" {
       STATE_TABLE                  = var.state_table_name
       POWERTOOLS_SERVICE_NAME      = var.name
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+      SSM_PARAMETER_PREFIX         = var.ssm_parameter_prefix
     }, var.environment)
   }
 

@@ -87,3 +87,9 @@ variable "metrics_namespace" {
   type    = string
   default = "DataPlatform"
 }
+
+variable "ssm_parameter_prefix" {
+  description = "If set, the job may write SSM parameters under /<prefix>/ (and is told so)."
+  type        = string
+  default     = ""
+}

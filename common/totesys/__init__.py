@@ -1,0 +1,1 @@
+"""Totesys sales warehouse: OLTP JSON-lines packets -> star schema deltas."""

@@ -1,0 +1,215 @@
+"""process_totesys_packets: ingestion packets -> star-table delta objects.
+
+Event `{"packets": [{"table": "sales_order", "id": 2}, ...]}`. Packets run one by one
+in (table, id) order. For each: the source table's latest known state (under
+`<warehouse>/_state/totesys/`) absorbs the packet, the star rows it changes are built
+(dependent dimensions re-emitted: staff <- department, counterparty <- address),
+validated (bad rows to quarantine) and written put-if-absent as
+`<star>/<star>_packet_<id>_processed_<newest last_updated>.parquet` under
+PROCESSED_URI. Job state (processed ids, the last sales_record_id) moves only after the
+outputs exist, so a rerun meets the same keys and finds them already written.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from common.errors import InvalidEvent
+from common.jobs import JobContext, TableJob
+from common.observability import logger
+from common.storage import Warehouse
+from common.totesys import star
+from common.totesys.schemas import STAR
+from common.totesys.sources import PACKET, SOURCES, packet_key, state_key
+from common.validation import split_valid
+
+STATE = "totesys/packets"
+DEPENDENCIES = ["staff", "department", "address", "counterparty"]
+
+
+class Packet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    table: str
+    id: int = Field(ge=1, strict=True)
+
+    @field_validator("table")
+    @classmethod
+    def known_table(cls, table: str) -> str:
+        if table not in SOURCES:
+            raise ValueError(f"unknown source table {table!r}")
+        return table
+
+
+class PacketsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    packets: list[Packet]
+
+
+def roots(ctx: JobContext) -> tuple[Warehouse, Warehouse]:
+    wh = ctx.warehouse
+    ingestion = os.environ.get("INGESTION_URI") or wh.uri("ingestion")
+    processed = os.environ.get("PROCESSED_URI") or wh.uri("processed")
+    return Warehouse(ingestion), Warehouse(processed)
+
+
+def source_state(wh: Warehouse, table: str) -> pl.DataFrame | None:
+    key = state_key(table)
+    return pl.read_parquet(wh.uri(key)) if wh.exists(key) else None
+
+
+def absorb(before: pl.DataFrame | None, delta: pl.DataFrame, pk: str) -> pl.DataFrame:
+    """Latest row per primary key, by last_updated."""
+    both = (
+        delta if before is None else pl.concat([before, delta], how="diagonal_relaxed")
+    )
+    return both.sort("last_updated").unique(pk, keep="last").sort(pk)
+
+
+def star_rows(
+    table: str, delta: pl.DataFrame, known: dict[str, pl.DataFrame | None], next_id: int
+) -> dict[str, pl.DataFrame]:
+    """The star rows a delta of `table` changes (`known`: source states after it)."""
+    staff, dept = known.get("staff"), known.get("department")
+    addr, cps = known.get("address"), known.get("counterparty")
+    if table == "sales_order":
+        facts = star.fact_sales_order(delta, next_id)
+        return {"fact_sales_order": facts, "dim_date": star.dim_date(facts)}
+    if table == "staff" and dept is not None:
+        return {"dim_staff": star.dim_staff(delta, dept)}
+    if table == "department" and staff is not None and dept is not None:
+        moved = staff.filter(
+            pl.col("department_id").is_in(delta["department_id"].implode())
+        )
+        return {"dim_staff": star.dim_staff(moved, dept)}
+    if table == "address":
+        out = {"dim_location": star.dim_location(delta)}
+        if cps is not None and addr is not None:
+            hit = cps.filter(
+                pl.col("legal_address_id").is_in(delta["address_id"].implode())
+            )
+            out["dim_counterparty"] = star.dim_counterparty(hit, addr)
+        return out
+    if table == "counterparty" and addr is not None:
+        return {"dim_counterparty": star.dim_counterparty(delta, addr)}
+    if table == "currency":
+        return {"dim_currency": star.dim_currency(delta)}
+    if table == "design":
+        return {"dim_design": star.dim_design(delta)}
+    # a dependant arriving before what it references is emitted when that arrives;
+    # payment_type, purchase_order, transaction, payment only update state
+    return {}
+
+
+def output_key(name: str, packet_id: int, rows: pl.DataFrame) -> str:
+    stamp = rows[star.STAMP].max().strftime("%Y%m%dT%H%M%S%f")  # type: ignore[union-attr]
+    return f"{name}/{name}_packet_{packet_id}_processed_{stamp}.parquet"
+
+
+def put(processed: Warehouse, key: str, frame: pl.DataFrame) -> bool:
+    """Put-if-absent; an identical object already there (a rerun) counts as written."""
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd")
+    try:
+        processed.put_if_absent(key, buf.getvalue())
+    except FileExistsError:
+        if processed.read_bytes(key) != buf.getvalue():
+            raise
+        logger.info("output already written by an earlier run", extra={"key": key})
+    return True
+
+
+def publish_last_id(table: str, last: int) -> None:
+    """The seed's SSM parameter `/<prefix>/packet_id/<table>`, for its other readers."""
+    prefix = os.environ.get("SSM_PARAMETER_PREFIX")
+    if prefix:
+        import boto3
+
+        boto3.client("ssm").put_parameter(
+            Name=f"/{prefix.strip('/')}/packet_id/{table}",
+            Value=str(last),
+            Type="String",
+            Overwrite=True,
+        )
+
+
+def pending(ctx: JobContext) -> list[dict[str, Any]]:
+    """Packets in the ingestion root not processed yet (the flow's discovery)."""
+    ingestion, _ = roots(ctx)
+    done = (ctx.state.get(STATE) or {}).get("processed", {})
+    found = []
+    for table in SOURCES:
+        for key in ingestion.keys(table, ".jsonl"):
+            match = PACKET.match(key)
+            if match and int(match["id"]) not in done.get(table, []):
+                found.append({"table": table, "id": int(match["id"])})
+    return found
+
+
+def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
+    wh = ctx.warehouse
+    ingestion, processed = roots(ctx)
+    state = ctx.state.get(STATE) or {"processed": {}, "next_sales_record_id": 1}
+    done: dict[str, list[int]] = state["processed"]
+    report: list[dict[str, Any]] = []
+    tables: dict[str, dict[str, int]] = {}
+    for packet in sorted(p.packets, key=lambda k: (k.table, k.id)):
+        seen = done.get(packet.table, [])
+        if packet.id in seen:
+            report.append({"table": packet.table, "id": packet.id, "status": "skipped"})
+            continue
+        missing = sorted(set(range(1, packet.id)) - set(seen))
+        if missing:
+            logger.warning(
+                "packet ids missing before this one",
+                extra={"table": packet.table, "id": packet.id, "missing": missing},
+            )
+        key = packet_key(packet.table, packet.id)
+        if not ingestion.exists(key):
+            raise InvalidEvent("packets", f"no packet at {ingestion.uri(key)}")
+        delta = pl.read_ndjson(ingestion.uri(key), infer_schema_length=None)
+        pk = SOURCES[packet.table]
+        after = absorb(source_state(wh, packet.table), delta, pk)
+        delta = delta.sort("last_updated").unique(pk, keep="last")
+
+        known = {t: source_state(wh, t) for t in DEPENDENCIES}
+        known[packet.table] = after
+        changes = star_rows(packet.table, delta, known, state["next_sales_record_id"])
+        for name, rows in changes.items():
+            if rows.is_empty():
+                continue
+            # sorted by the natural key: the same input always gives the same bytes,
+            # which is what lets a rerun recognise its own earlier output
+            valid, rejected = split_valid(
+                rows.drop(star.STAMP).sort(rows.columns[0]), STAR[name]
+            )
+            stats = tables.setdefault(
+                name, {"rows_in": 0, "rows_out": 0, "quarantined": 0, "objects": 0}
+            )
+            stats["rows_in"] += rows.height
+            if valid.height:
+                put(processed, output_key(name, packet.id, rows), valid)
+                stats["rows_out"] += valid.height
+                stats["objects"] += 1
+            if rejected.height:
+                q_key = f"quarantine/{name}/{name}_packet_{packet.id}.parquet"
+                put(processed, q_key, rejected)
+                stats["quarantined"] += rejected.height
+            if name == "fact_sales_order":
+                state["next_sales_record_id"] += rows.height
+        wh.write_parquet(after, state_key(packet.table))
+        done[packet.table] = sorted({*seen, packet.id})
+        ctx.state.put(STATE, state)
+        publish_last_id(packet.table, max(done[packet.table]))
+        status = "processed late" if packet.id < max(seen, default=0) else "processed"
+        report.append({"table": packet.table, "id": packet.id, "status": status})
+    return {"packets": report, "tables": tables}
+
+
+JOB = TableJob("process_totesys_packets", "totesys", PacketsParams, process)
