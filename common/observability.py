@@ -28,7 +28,7 @@ COUNT_METRICS = {
 }
 
 
-def emit(job: str, name: str, unit: MetricUnit, value: float) -> None:
+def emit(job: str, name: str, unit: MetricUnit, value: float, table: str = "") -> None:
     """One EMF record per metric with the job as dimension: safe when several jobs run
     in one process (concurrent Prefect tasks), unlike the shared `metrics` buffer."""
     with single_metric(
@@ -36,6 +36,8 @@ def emit(job: str, name: str, unit: MetricUnit, value: float) -> None:
     ) as metric:
         metric.add_dimension(name="service", value=SERVICE)
         metric.add_dimension(name="job", value=job)
+        if table:
+            metric.add_dimension(name="table", value=table)
 
 
 def record_summary(job: str, summary: dict, seconds: float) -> None:

@@ -153,7 +153,11 @@ def test_serve_builds_the_same_deployments_as_prefect_yaml():
     from flows.deployments import from_prefect_yaml
 
     deployments = {d.name: d for d in from_prefect_yaml()}
-    assert set(deployments) == {"daily-incremental", "weekly-rebuild", "every-30-minutes"}
+    assert set(deployments) == {
+        "daily-incremental",
+        "weekly-rebuild",
+        "every-30-minutes",
+    }
     assert deployments["weekly-rebuild"].parameters == {"rebuild": True}
     assert [s.schedule.cron for s in deployments["daily-incremental"].schedules] == [
         "0 6 * * *"

@@ -37,7 +37,7 @@ def star_table(processed: Warehouse, name: str) -> pl.DataFrame:
 
 def latest(processed: Warehouse, name: str, key: str) -> pl.DataFrame:
     """What an analyst reads: the newest row per natural key across the deltas."""
-    keys = sorted(processed.keys(name, ".parquet"))  # packet id, then timestamp
+    keys = sorted(processed.keys(name, ".parquet"), key=lambda k: k.rsplit("_", 1)[-1])
     frames = [
         pl.read_parquet(processed.uri(k)).with_columns(_obj=pl.lit(i))
         for i, k in enumerate(keys)

@@ -12,16 +12,18 @@ outputs exist, so a rerun meets the same keys and finds them already written.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from typing import Any
 
 import polars as pl
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
-from common.observability import logger
+from common.observability import emit, logger
 from common.storage import Warehouse
 from common.totesys import star
 from common.totesys.schemas import STAR
@@ -29,6 +31,12 @@ from common.totesys.sources import PACKET, SOURCES, packet_key, state_key
 from common.validation import split_valid
 
 STATE = "totesys/packets"
+TABLE_METRICS = {
+    "rows_in": "RowsIn",
+    "rows_out": "RowsOut",
+    "quarantined": "RowsQuarantined",
+    "objects": "ObjectsWritten",
+}
 DEPENDENCIES = ["staff", "department", "address", "counterparty"]
 
 
@@ -158,7 +166,7 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     state = ctx.state.get(STATE) or {"processed": {}, "next_sales_record_id": 1}
     done: dict[str, list[int]] = state["processed"]
     report: list[dict[str, Any]] = []
-    tables: dict[str, dict[str, int]] = {}
+    tables: dict[str, dict[str, Any]] = {}
     for packet in sorted(p.packets, key=lambda k: (k.table, k.id)):
         seen = done.get(packet.table, [])
         if packet.id in seen:
@@ -189,10 +197,21 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
             valid, rejected = split_valid(
                 rows.drop(star.STAMP).sort(rows.columns[0]), STAR[name]
             )
+            stamp: dt.datetime = rows[star.STAMP].max()  # type: ignore[assignment]
             stats = tables.setdefault(
-                name, {"rows_in": 0, "rows_out": 0, "quarantined": 0, "objects": 0}
+                name,
+                {
+                    "rows_in": 0,
+                    "rows_out": 0,
+                    "quarantined": 0,
+                    "objects": 0,
+                    "packet_ids": [],
+                    "timestamp": "",
+                },
             )
             stats["rows_in"] += rows.height
+            stats["packet_ids"].append(f"{packet.table}#{packet.id}")
+            stats["timestamp"] = max(stats["timestamp"], stamp.isoformat())
             if valid.height:
                 put(processed, output_key(name, packet.id, rows), valid)
                 stats["rows_out"] += valid.height
@@ -209,6 +228,9 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
         publish_last_id(packet.table, max(done[packet.table]))
         status = "processed late" if packet.id < max(seen, default=0) else "processed"
         report.append({"table": packet.table, "id": packet.id, "status": status})
+    for name, stats in tables.items():
+        for field, metric in TABLE_METRICS.items():
+            emit(JOB.name, metric, MetricUnit.Count, stats[field], table=name)
     return {"packets": report, "tables": tables}
 
 
