@@ -35,7 +35,7 @@ def split_valid(
                     "{}: failed {} (value {})",
                     "column",
                     "check",
-                    pl.col("failure_case").cast(pl.String),
+                    pl.col("failure_case").cast(pl.String).fill_null("null"),
                 ).alias("reason"),
             )
             .group_by(ROW)

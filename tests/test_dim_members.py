@@ -169,3 +169,36 @@ def test_real_legislators_one_version_per_house_change():
     check_invariants(dim)
     former = dim.filter(pl.col("valid_from") == dt.date(1, 1, 1))
     assert former.height > 10_000 and former["is_current"].all()
+
+
+def test_asset_keys_stay_stable_across_runs(warehouse):
+    import datetime as dt_
+
+    from common.congress import demo_data
+    from common.congress.build_dimensions import ASSETS_JOB
+    from common.congress.tables import DIMENSIONS
+    from common.jobs import run_job
+
+    demo_data.generate(warehouse, rows=400, members=5, assets=40, seed=61)
+    run_job(ASSETS_JOB, {})
+    before = pl.read_parquet(warehouse.uri(DIMENSIONS["dim_assets"]))
+    silver = pl.read_parquet(warehouse.uri("silver/ptr_transactions/*.parquet")).head(1)
+    demo_data.append_silver(
+        warehouse,
+        silver.with_columns(
+            asset_name=pl.lit("Brand New Co - Common Stock"),
+            ticker=pl.lit("BNEW"),
+            silver_ingest_ts=pl.lit(dt_.datetime(2031, 1, 1)),
+        ),
+        "new-asset",
+    )
+    run_job(ASSETS_JOB, {})
+    after = pl.read_parquet(warehouse.uri(DIMENSIONS["dim_assets"]))
+    kept = before.join(after, on="asset_name", suffix="_after")
+    assert kept.height == before.height
+    assert (kept["asset_key"] == kept["asset_key_after"]).all()
+    new = after.filter(pl.col("asset_name") == "Brand New Co - Common Stock")
+    assert (
+        new["asset_key"].item() > before["asset_key"].max()
+        and new["ticker"].item() == "BNEW"
+    )
