@@ -138,8 +138,11 @@ def publish_last_id(table: str, last: int) -> None:
     prefix = os.environ.get("SSM_PARAMETER_PREFIX")
     if prefix:
         import boto3
+        from botocore.config import Config
 
-        boto3.client("ssm").put_parameter(
+        # transient errors: botocore's own retries (standard mode), not a loop here
+        retries = Config(retries={"mode": "standard", "max_attempts": 5})
+        boto3.client("ssm", config=retries).put_parameter(
             Name=f"/{prefix.strip('/')}/packet_id/{table}",
             Value=str(last),
             Type="String",

@@ -71,6 +71,11 @@ data "aws_iam_policy_document" "job" {
     }
   }
   statement {
+    sid       = "FailureDestination"
+    actions   = ["sns:Publish"]
+    resources = [var.alarm_topic_arn]
+  }
+  statement {
     sid       = "DeadLetter"
     actions   = ["sqs:SendMessage"]
     resources = [var.dead_letter_arn]
@@ -141,6 +146,20 @@ locals {
       namespace  = var.metrics_namespace
       metric     = "InvalidEvents"
       dimensions = { service = var.name, job = var.name }
+    }
+  }
+}
+
+# Asynchronous invocations: Lambda retries twice itself, then hands the event to the
+# alerts topic once (the run fails loudly exactly once); the DLQ keeps it too.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 3600
+
+  destination_config {
+    on_failure {
+      destination = var.alarm_topic_arn
     }
   }
 }
