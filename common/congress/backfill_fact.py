@@ -20,23 +20,16 @@ from common.congress.build_fact_transactions import (
     write_partitions,
 )
 from common.congress.schemas import FactPtrTransactions
-from common.congress.tables import FACT_PTR, SILVER_PTR, fact_partition_key
-from common.errors import MissingTable
+from common.congress.silver import scan_silver
+from common.congress.tables import FACT_PTR, fact_partition_key
 from common.jobs import JobContext
 
 INDEX = "_state/congress/fact_backfill_index.parquet"  # job state, not a table
 
 
-def silver(ctx: JobContext) -> pl.LazyFrame:
-    files = ctx.warehouse.keys(SILVER_PTR, ".parquet")
-    if not files:
-        raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
-    return ctx.warehouse.scan_parquet(files)
-
-
 def build_index(ctx: JobContext) -> dict[str, Any]:
     dims = load_dimensions(ctx.warehouse)
-    ids = silver(ctx).select(
+    ids = scan_silver(ctx.warehouse).select(
         "doc_id",
         "txn_index",
         "silver_ingest_ts",
@@ -63,7 +56,7 @@ def build_years(ctx: JobContext, years: list[int]) -> dict[str, Any]:
     dims = load_dimensions(wh)
     index = pl.scan_parquet(wh.uri(INDEX)).filter(pl.col("year").is_in(years))
     latest = (
-        silver(ctx)
+        scan_silver(ctx.warehouse)
         .with_columns(transaction_id=fact.transaction_id())
         .join(
             index.drop("year"), on=["transaction_id", "silver_ingest_ts"], how="inner"
@@ -100,7 +93,12 @@ def finish(ctx: JobContext, written: list[str]) -> dict[str, Any]:
     wh = ctx.warehouse
     stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in set(written)]
     deleted = wh.delete(stale)
-    high = silver(ctx).select(pl.col("silver_ingest_ts").max()).collect().item()
+    high = (
+        scan_silver(ctx.warehouse)
+        .select(pl.col("silver_ingest_ts").max())
+        .collect()
+        .item()
+    )
     ctx.state.put(STATE_KEY, {"watermark": high.isoformat()})
     wh.delete([INDEX])
     return {"files_deleted": deleted, "watermark": high.isoformat()}

@@ -11,22 +11,14 @@ from pydantic import BaseModel, ConfigDict
 from common.congress import dim_members
 from common.congress.fact_ptr_transactions import date_key
 from common.congress.schemas import DimAssets, DimDates, DimMembers
+from common.congress.silver import scan_silver
 from common.congress.sources import LegislatorSources
-from common.congress.tables import DIMENSIONS, SILVER_PTR
-from common.errors import MissingTable
+from common.congress.tables import DIMENSIONS
 from common.jobs import JobContext, TableJob
-from common.storage import Warehouse
 
 
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def silver(wh: Warehouse) -> pl.LazyFrame:
-    files = wh.keys(SILVER_PTR, ".parquet")
-    if not files:
-        raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
-    return wh.scan_parquet(files)
 
 
 def build_members(ctx: JobContext, p: LegislatorSources) -> dict[str, Any]:
@@ -67,7 +59,7 @@ def calendar(first: dt.date, last: dt.date) -> pl.DataFrame:
 def build_dates(ctx: JobContext, p: NoParams) -> dict[str, Any]:
     dates = ["transaction_date", "notification_date", "filing_date"]
     span = (
-        silver(ctx.warehouse)
+        scan_silver(ctx.warehouse)
         .select(
             lo=pl.min_horizontal(pl.col(dates).min()),
             hi=pl.max_horizontal(pl.col(dates).max()),
@@ -84,7 +76,7 @@ def build_assets(ctx: JobContext, p: NoParams) -> dict[str, Any]:
     order of first appearance; ticker = the latest non-null ticker seen for the name."""
     wh, key = ctx.warehouse, DIMENSIONS["dim_assets"]
     seen = (
-        silver(wh)
+        scan_silver(wh)
         .group_by("asset_name")
         .agg(
             first_seen=pl.col("silver_ingest_ts").min(),

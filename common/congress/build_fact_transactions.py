@@ -26,7 +26,8 @@ from common.congress.schemas import (
     FactPtrTransactions,
     SilverPtrTransactions,
 )
-from common.congress.tables import DIMENSIONS, FACT_PTR, SILVER_PTR, fact_partition_key
+from common.congress.silver import scan_silver
+from common.congress.tables import DIMENSIONS, FACT_PTR, fact_partition_key
 from common.errors import InvalidEvent, MissingTable
 from common.jobs import JobContext, TableJob
 from common.observability import logger
@@ -110,13 +111,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
     )
     check_params(p, watermark)
-    silver_files = wh.keys(SILVER_PTR, ".parquet")
-    if not silver_files:
-        raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
-
-    silver = wh.scan_parquet(silver_files).select(
-        list(SilverPtrTransactions.to_schema().columns)
-    )
+    silver = scan_silver(wh).select(list(SilverPtrTransactions.to_schema().columns))
     batch, rejected = split_valid(
         select_batch(silver, p, watermark).collect(), SilverPtrTransactions
     )

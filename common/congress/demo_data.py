@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from common.congress.fact_ptr_transactions import date_key
+from common.congress.build_dimensions import calendar
 from common.congress.schemas import SilverPtrTransactions, polars_schema
 from common.congress.tables import DIMENSIONS, SILVER_PTR
 from common.storage import Warehouse
@@ -82,19 +82,7 @@ def dimension_frames(
             "ticker": [None if i % 9 == 0 else f"T{i}" for i in range(assets)],
         }
     )
-    days = pl.date_range(
-        dt.date(START.year - 2, 1, 1), dt.date(END.year, 12, 31), eager=True
-    )
-    dim_dates = pl.DataFrame({"full_date": days}).select(
-        date_key=date_key("full_date"),
-        full_date="full_date",
-        year=pl.col.full_date.dt.year().cast(pl.Int32),
-        month=pl.col.full_date.dt.month().cast(pl.Int32),
-        day=pl.col.full_date.dt.day().cast(pl.Int32),
-        quarter=pl.col.full_date.dt.quarter().cast(pl.Int32),
-        day_of_week=pl.col.full_date.dt.weekday().cast(pl.Int32),
-        is_weekend=pl.col.full_date.dt.weekday() >= 6,
-    )
+    dim_dates = calendar(dt.date(START.year - 2, 1, 1), END)
     return {
         "dim_members": dim_members,
         "dim_assets": dim_assets,

@@ -115,8 +115,8 @@ def star_rows(
     return {}
 
 
-def output_key(name: str, packet_id: int, rows: pl.DataFrame) -> str:
-    stamp = rows[star.STAMP].max().strftime("%Y%m%dT%H%M%S%f")  # type: ignore[union-attr]
+def output_key(name: str, packet_id: int, newest: dt.datetime) -> str:
+    stamp = newest.strftime("%Y%m%dT%H%M%S%f")
     return f"{name}/{name}_packet_{packet_id}_processed_{stamp}.parquet"
 
 
@@ -216,7 +216,7 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
             stats["packet_ids"].append(f"{packet.table}#{packet.id}")
             stats["timestamp"] = max(stats["timestamp"], stamp.isoformat())
             if valid.height:
-                put(processed, output_key(name, packet.id, rows), valid)
+                put(processed, output_key(name, packet.id, stamp), valid)
                 stats["rows_out"] += valid.height
                 stats["objects"] += 1
             if rejected.height:
