@@ -18,7 +18,7 @@ ROW = "__row__"
 
 
 def split_valid(
-    df: pl.DataFrame, model: type[pa.DataFrameModel]
+    df: pl.DataFrame, model: type[pa.DataFrameModel] | pa.DataFrameSchema
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(valid rows, rejected rows + `reason`); SchemaErrors for frame-level errors."""
     try:

@@ -25,8 +25,9 @@ locals {
     }
     # the partitioned fact table
     build_fact_transactions = {
-      read_prefixes  = ["silver/ptr_transactions/", "gold/dimensions/"]
-      write_prefixes = ["gold/facts/ptr_transactions/", "quarantine/fact_ptr_transactions/"]
+      read_prefixes = ["silver/ptr_transactions/", "gold/dimensions/"]
+      # _state/...: the fact index (common/congress/fact_index.py), job state kept in the bucket
+      write_prefixes = ["gold/facts/ptr_transactions/", "quarantine/fact_ptr_transactions/", "_state/congress/fact_ptr_transactions/"]
     }
     # rolling 7/30/90-day aggregates per ticker
     compute_trending_stocks = {

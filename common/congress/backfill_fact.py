@@ -13,15 +13,17 @@ from typing import Any
 
 import polars as pl
 
+from common.congress import fact_index
 from common.congress import fact_ptr_transactions as fact
 from common.congress.build_fact_transactions import (
     STATE_KEY,
     load_dimensions,
+    plan_partitions,
     write_partitions,
 )
 from common.congress.schemas import FactPtrTransactions
 from common.congress.silver import scan_silver
-from common.congress.tables import FACT_PTR, fact_partition_key
+from common.congress.tables import FACT_PTR
 from common.jobs import JobContext
 
 INDEX = "_state/congress/fact_backfill_index.parquet"  # job state, not a table
@@ -29,23 +31,23 @@ INDEX = "_state/congress/fact_backfill_index.parquet"  # job state, not a table
 
 def build_index(ctx: JobContext) -> dict[str, Any]:
     dims = load_dimensions(ctx.warehouse)
-    ids = scan_silver(ctx.warehouse).select(
-        "doc_id",
-        "txn_index",
-        "silver_ingest_ts",
-        "transaction_date",
-        "notification_date",
-    )
-    latest = fact.latest_versions(ids.collect(engine="in-memory"))
-    index = (
-        latest.filter(~fact.outside_calendar(dims["dim_dates"]))
-        .sort("first_seen", "transaction_id")
+    ids = (
+        scan_silver(ctx.warehouse)
         .select(
-            "transaction_id",
-            "silver_ingest_ts",
-            transaction_key=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
-            year=pl.col("transaction_date").dt.year(),
+            transaction_id=fact.transaction_id(),
+            silver_ingest_ts="silver_ingest_ts",
+            transaction_date="transaction_date",
+            notification_date="notification_date",
         )
+        .collect()
+    )
+    latest = fact.latest_versions(ids)
+    latest = latest.filter(~fact.outside_calendar(dims["dim_dates"]))
+    index = latest.select(
+        "transaction_id",
+        silver_ingest_ts=ids["silver_ingest_ts"].gather(latest[fact.ROW]),
+        transaction_key=fact.new_keys(latest, 1),
+        year=pl.col("transaction_date").dt.year(),
     )
     ctx.warehouse.write_parquet(index, INDEX)
     return {"transactions": index.height, "years": sorted(index["year"].unique())}
@@ -57,33 +59,21 @@ def build_years(ctx: JobContext, years: list[int]) -> dict[str, Any]:
     index = pl.scan_parquet(wh.uri(INDEX)).filter(pl.col("year").is_in(years))
     latest = (
         scan_silver(ctx.warehouse)
+        .select(fact.SILVER_INPUT)
         .with_columns(transaction_id=fact.transaction_id())
         .join(
             index.drop("year"), on=["transaction_id", "silver_ingest_ts"], how="inner"
         )
         .unique("transaction_id")  # exact duplicate rows of the latest version
-        .with_columns(first_seen=pl.col("silver_ingest_ts"))
+        .collect()
     )
-    keys = latest.select("transaction_id", "transaction_key")
-    rows = fact.fact_rows(
-        fact.with_dimension_keys(
-            latest.drop("transaction_key"),
-            dims["dim_members"].lazy(),
-            dims["dim_assets"].lazy(),
-        )
-    ).join(keys, on="transaction_id")
-    keyed = rows.select(fact.FACT_COLUMNS + fact.PARTITION).collect()
-    FactPtrTransactions.validate(keyed.drop(fact.PARTITION))
-    parts = {
-        fact_partition_key(int(y), int(m)): part.drop(fact.PARTITION).sort(
-            "transaction_key"
-        )
-        for (y, m), part in keyed.partition_by(fact.PARTITION, as_dict=True).items()  # type: ignore[misc]
-    }
+    rows = fact.fact_rows(latest.sort(fact.fact_order()), dims)
+    FactPtrTransactions.validate(rows.drop(fact.PARTITION))
+    parts, _ = plan_partitions(rows, {})
     written = write_partitions(wh, parts)
     return {
         "years": years,
-        "rows_out": keyed.height,
+        "rows_out": rows.height,
         "files_written": written,
         "written": sorted(parts),
     }
@@ -99,6 +89,9 @@ def finish(ctx: JobContext, written: list[str]) -> dict[str, Any]:
         .collect()
         .item()
     )
-    ctx.state.put(STATE_KEY, {"watermark": high.isoformat()})
+    max_key = pl.scan_parquet(wh.uri(INDEX)).select(pl.col("transaction_key").max())
+    fact_index.rebuild(wh)
+    state = {"watermark": high.isoformat(), "max_key": max_key.collect().item() or 0}
+    ctx.state.put(STATE_KEY, state)
     wh.delete([INDEX])
     return {"files_deleted": deleted, "watermark": high.isoformat()}

@@ -2,10 +2,14 @@
 
 `{"rebuild": true}` rebuilds everything; otherwise only silver rows that landed after
 the watermark (or on/after `since_date`) are processed and only the partitions they
-touch are rewritten. Crash safety: every partition is computed and validated before the
-first write; partitions gaining rows are written before partitions only losing rows
-(a version that moved month), stale files are deleted last, and the watermark advances
-only after all of that succeeded, so rerunning the same event converges.
+touch are rewritten. Where earlier versions of those ids live comes from
+`fact_index`, checked against the partitions' own rows.
+
+Crash safety: every partition is computed and validated before the first write;
+partitions gaining rows are written before partitions only losing rows (a version
+that moved month), stale files are deleted next, then the index learns where the rows
+went, and the watermark (with the highest key) advances only after all of that
+succeeded, so rerunning the same event converges.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
+from common.congress import fact_index
 from common.congress import fact_ptr_transactions as fact
 from common.congress.schemas import (
     DimAssets,
@@ -35,6 +40,10 @@ from common.storage import Warehouse
 from common.validation import split_valid
 
 STATE_KEY = "congress/fact_ptr_transactions"
+# Silver's contract, for the columns the fact reads (the others stay unread).
+SILVER_INPUT = SilverPtrTransactions.to_schema().select_columns(fact.SILVER_INPUT)
+KEY_SCHEMA = {"transaction_id": pl.String, "transaction_key": pl.Int64}
+WRITERS = min(8, 2 * (os.cpu_count() or 1))  # object IO waits more than it computes
 
 
 class BuildFactParams(BaseModel):
@@ -50,7 +59,10 @@ def load_dimensions(wh: Warehouse) -> dict[str, pl.DataFrame]:
     for name, key in DIMENSIONS.items():
         if not wh.exists(key):
             raise MissingTable(f"Dimension table {name} not found ({wh.uri(key)})")
-        dims[name] = models[name].validate(pl.read_parquet(wh.uri(key)))
+        # A LazyFrame gets Pandera's schema checks (columns, types): the rows were
+        # validated by the job that wrote them, and re-checking them costs more
+        # than a small incremental run's own work.
+        dims[name] = models[name].validate(pl.scan_parquet(wh.uri(key))).collect()
     return dims
 
 
@@ -76,33 +88,6 @@ def check_params(p: BuildFactParams, watermark: dt.datetime | None) -> None:
         )
 
 
-def existing_keys(
-    wh: Warehouse, files: list[str], ids: pl.Series
-) -> tuple[pl.DataFrame, int]:
-    """(transaction_id, transaction_key, file) of `ids` already built; the max key."""
-    if not files:
-        empty = pl.DataFrame(
-            schema={
-                "transaction_id": pl.String,
-                "transaction_key": pl.Int64,
-                "file": pl.String,
-            }
-        )
-        return empty, 0
-    index = wh.scan_parquet(files, include_file_paths="file").select(
-        "transaction_id", "transaction_key", "file"
-    )
-    hits, top = pl.collect_all(
-        [
-            index.filter(pl.col("transaction_id").is_in(ids.implode())),
-            index.select(pl.col("transaction_key").max()),
-        ]
-    )
-    return hits.with_columns(pl.col("file").map_elements(wh.key_of, pl.String)), int(
-        top.item() or 0
-    )
-
-
 def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     wh = ctx.warehouse
     dims = load_dimensions(wh)
@@ -111,59 +96,61 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
     )
     check_params(p, watermark)
-    silver = scan_silver(wh).select(list(SilverPtrTransactions.to_schema().columns))
+    silver = scan_silver(wh).select(fact.SILVER_INPUT)
     batch, rejected = split_valid(
-        select_batch(silver, p, watermark).collect(), SilverPtrTransactions
+        select_batch(silver, p, watermark).collect(), SILVER_INPUT
     )
     high = batch["silver_ingest_ts"].max() if batch.height else None
-    latest_df = fact.latest_versions(batch)
-    del batch  # at 10M rows every full copy held costs gigabytes of peak memory
-    off_calendar = fact.outside_calendar(dims["dim_dates"])
-    rejected = pl.concat(
-        [
-            rejected,
-            latest_df.filter(off_calendar)
-            .select(rejected.columns[:-1])
-            .with_columns(
-                reason=pl.lit("transaction/notification date not in dim_dates")
-            ),
-        ],
-        how="vertical_relaxed",
-    )
-    rows = fact.fact_rows(
-        fact.with_dimension_keys(
-            latest_df.lazy().filter(~off_calendar),
-            dims["dim_members"].lazy(),
-            dims["dim_assets"].lazy(),
+    batch = batch.with_columns(transaction_id=fact.transaction_id())
+    latest = fact.latest_versions(batch)
+    off = latest.select(fact.outside_calendar(dims["dim_dates"])).to_series()
+    if off.any():
+        reason = pl.lit("transaction/notification date not in dim_dates")
+        off_rows = batch.gather(latest.filter(off)[fact.ROW])
+        rejected = pl.concat(
+            [rejected, off_rows.select(*fact.SILVER_INPUT, reason=reason)]
         )
-    ).collect(engine="in-memory")  # joins and sorts: faster than streaming here
-    processed = latest_df.height
-    del latest_df
+        latest = latest.filter(~off)
+    batch = batch.select(fact.CARRIED)  # frees what `latest` holds or nothing needs
 
-    fact_files = wh.keys(FACT_PTR, ".parquet")
+    current: dict[str, pl.DataFrame] = {}
+    existing, max_key = pl.DataFrame(schema=KEY_SCHEMA), 0
+    if not p.rebuild:
+        current = read_partitions(wh, touched_partitions(wh, latest))
+        existing, max_key = known_keys(wh, current, latest, state)
+    latest = (
+        latest.with_columns(transaction_key=fact.assign_keys(latest, existing, max_key))
+        .rechunk()
+        .sort(fact.fact_order())
+    )
+    ordered = latest.drop(fact.ROW, "first_seen").hstack(
+        fact.take(batch, latest[fact.ROW], fact.CARRIED)
+    )
+    del batch  # emptied by take
+    rows = fact.fact_rows(ordered, dims)
+    processed = latest.height
+    del latest, ordered
+
+    gaining, losing = plan_partitions(rows, current)
+    # One validation over everything about to be written (keys unique across it).
     if p.rebuild:
-        hits, max_key = existing_keys(wh, [], rows["transaction_id"])
-    else:
-        hits, max_key = existing_keys(wh, fact_files, rows["transaction_id"])
-    keyed = fact.assign_keys(
-        rows,
-        hits.select("transaction_id", "transaction_key").unique("transaction_id"),
-        max_key,
-    )
-    del rows
-    gaining, losing = plan_partitions(wh, keyed, hits, rebuild=p.rebuild)
-    written = write_partitions(wh, gaining)
-    written += write_partitions(wh, losing)
-    stale = (
-        [f for f in fact_files if f not in gaining]
-        if p.rebuild
-        else [f for f, df in losing.items() if df.is_empty()]
-    )
-    deleted = wh.delete(stale)
+        FactPtrTransactions.validate(rows.drop(fact.PARTITION))
+    elif gaining or losing:
+        FactPtrTransactions.validate(pl.concat([*gaining.values(), *losing.values()]))
+    written = write_partitions(wh, gaining) + write_partitions(wh, losing)
+    emptied = [k for k, df in losing.items() if df.is_empty()]
+    if p.rebuild:
+        emptied = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in gaining]
+    deleted = wh.delete(emptied)
     quarantined = write_quarantine(wh, rejected)
-
+    if p.rebuild:
+        fact_index.replace(wh, rows)
+    else:
+        fact_index.add(wh, rows)
+    max_key = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
     if high is not None and (watermark is None or high > watermark):  # type: ignore[operator]
-        ctx.state.put(STATE_KEY, {"watermark": high.isoformat()})  # type: ignore[union-attr]
+        state = {"watermark": high.isoformat(), "max_key": max_key}  # type: ignore[union-attr]
+        ctx.state.put(STATE_KEY, state)
     return {
         "transactions_processed": processed,
         "files_written": written,
@@ -172,43 +159,92 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     }
 
 
+def touched_partitions(wh: Warehouse, latest: pl.DataFrame) -> list[str]:
+    """Existing partitions this batch can change: its months, and wherever the index
+    says earlier versions of its ids may be."""
+    date = pl.col("transaction_date").dt
+    months = latest.select(date.year(), month=date.month()).unique()
+    keys = {fact_partition_key(y, m) for y, m in months.iter_rows()}
+    keys |= set(fact_index.partitions(wh, latest["transaction_id"]))
+    return sorted(keys & set(wh.keys(FACT_PTR, ".parquet")))
+
+
+def read_partitions(wh: Warehouse, keys: list[str]) -> dict[str, pl.DataFrame]:
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        frames = pool.map(lambda k: pl.read_parquet(wh.uri(k)), keys)
+        return dict(zip(keys, frames, strict=True))
+
+
+def known_keys(
+    wh: Warehouse,
+    current: dict[str, pl.DataFrame],
+    latest: pl.DataFrame,
+    state: dict[str, Any],
+) -> tuple[pl.DataFrame, int]:
+    """(transaction_id, transaction_key) of the batch's ids already in the table, and
+    the highest key in use (the state's, or the table's when the state predates it;
+    a crashed run may have written keys above the state's)."""
+    old = (
+        pl.concat(
+            [df.select("transaction_id", "transaction_key") for df in current.values()]
+        )
+        if current
+        else pl.DataFrame(schema=KEY_SCHEMA)
+    )
+    existing = old.join(
+        latest.select("transaction_id"), on="transaction_id", how="semi"
+    )
+    top = state.get("max_key")
+    if top is None:
+        top = table_max_key(wh)
+    read = old.select(pl.max("transaction_key")).item() or 0
+    return existing.unique("transaction_id"), max(top, read)
+
+
+def table_max_key(wh: Warehouse) -> int:
+    files = wh.keys(FACT_PTR, ".parquet")
+    if not files:
+        return 0
+    top = wh.scan_parquet(files).select(pl.col("transaction_key").max()).collect()
+    return int(top.item() or 0)
+
+
 def plan_partitions(
-    wh: Warehouse, keyed: pl.DataFrame, hits: pl.DataFrame, rebuild: bool
+    rows: pl.DataFrame, current: dict[str, pl.DataFrame]
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
-    """Full contents of every partition to write, validated: (gaining, only losing)."""
-    touched = keyed.select("transaction_id")
-    # One sort, then each partition is a zero-copy slice of it (partition_by would
-    # copy all the data once more).
-    keyed = keyed.sort(*fact.PARTITION, "transaction_key")
-    sizes = keyed.group_by(fact.PARTITION, maintain_order=True).len()
+    """(gaining, losing): the full new contents of every partition the run changes.
+    Gaining ones receive this run's rows; losing ones only lose rows that moved to
+    another month (left empty, the file goes)."""
     gaining: dict[str, pl.DataFrame] = {}
     offset = 0
-    for year, month, size in sizes.iter_rows():
-        key = fact_partition_key(year, month)
-        part = keyed.slice(offset, size).drop(fact.PARTITION)
+    # `rows` is ordered by transaction date, so each month is one zero-copy slice.
+    months = rows.select(pl.col("year").cast(pl.Int32) * 100 + pl.col("month"))
+    for size, month in months.to_series().rle().struct.unnest().iter_rows():
+        key = fact_partition_key(month // 100, month % 100)
+        gaining[key] = rows.slice(offset, size).drop(fact.PARTITION)
         offset += size
-        if not rebuild and wh.exists(key):
-            kept = pl.read_parquet(wh.uri(key)).join(
-                touched, on="transaction_id", how="anti"
-            )
-            part = pl.concat([kept, part]).sort("transaction_key")
-        gaining[key] = part
-    losing = {
-        key: pl.read_parquet(wh.uri(key)).join(touched, on="transaction_id", how="anti")
-        for key in hits["file"].unique()
-        if key not in gaining
+    touched = ~pl.col("transaction_id").is_in(rows["transaction_id"].implode())
+    plans = {
+        key: pl.concat([old.lazy().filter(touched), gaining[key].lazy()]).sort(
+            "transaction_date_key", "transaction_key"
+        )
+        if key in gaining
+        else old.lazy().filter(touched)
+        for key, old in current.items()
     }
-    # One validation over everything about to be written (keys unique across it too).
-    if rebuild:
-        FactPtrTransactions.validate(keyed.drop(fact.PARTITION))
-    elif frames := [*gaining.values(), *losing.values()]:
-        FactPtrTransactions.validate(pl.concat(frames))
+    losing: dict[str, pl.DataFrame] = {}
+    done = pl.collect_all(plans.values(), engine="in-memory")
+    for key, new in zip(plans, done, strict=True):
+        if key in gaining:
+            gaining[key] = new
+        elif new.height < current[key].height:
+            losing[key] = new
     return gaining, losing
 
 
 def write_partitions(wh: Warehouse, parts: dict[str, pl.DataFrame]) -> int:
     todo = {k: df for k, df in parts.items() if not df.is_empty()}
-    with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         list(pool.map(lambda kv: wh.write_parquet(kv[1], kv[0]), todo.items()))
     return len(todo)
 

@@ -4,11 +4,22 @@ Keys: `transaction_key` is the rank of (first time the id was seen in silver, id
 An existing transaction keeps its key; new ones get keys above the current maximum.
 Because a watermark run only ever sees ids first seen after everything already built,
 a rebuild over all data and a rebuild over a prefix plus increments give the same keys.
+
+Rows are ordered by (transaction_date, transaction_key), in memory and in every
+partition file, so readers filtering on a date range can skip row groups.
+
+At 10M rows each full copy of the batch costs about a gigabyte and each hash-based
+pass over string ids a second or more, so the steps below touch wide frames once
+(one filter, one sort) and do the rest on single columns.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
+
+from common.distinct import maybe_repeated
 
 FACT_COLUMNS = [
     "transaction_key",
@@ -26,36 +37,106 @@ FACT_COLUMNS = [
     "filing_date",
 ]
 PARTITION = ["year", "month"]
+# The silver columns the fact is built from.
+SILVER_INPUT = [
+    "doc_id",
+    "txn_index",
+    "bioguide_id",
+    "asset_name",
+    "transaction_type",
+    "transaction_date",
+    "notification_date",
+    "filing_date",
+    "amount_low",
+    "amount_high",
+    "silver_ingest_ts",
+]
+# The silver columns carried into the facts once the rows are deduped and ordered.
+CARRIED = [
+    "bioguide_id",
+    "asset_name",
+    "transaction_type",
+    "amount_low",
+    "amount_high",
+    "doc_id",
+    "filing_date",
+]
+ROW = "__row__"
 
 
 def transaction_id() -> pl.Expr:
-    return pl.concat_str(
-        pl.col("doc_id"), pl.lit("-"), pl.col("txn_index").cast(pl.String).str.zfill(3)
+    return pl.format(
+        "{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3)
     )
 
 
 def latest_versions(silver: pl.DataFrame) -> pl.DataFrame:
-    """One row per transaction: its latest version, and when it was first seen."""
-    ts, key = pl.col("silver_ingest_ts"), ["doc_id", "txn_index"]
-    # Windows over the two key columns (computed once per context) beat sort + unique
-    # on a built string key; only ids with several rows need a tie-break for exact
-    # duplicates, and they are a few percent.
-    rows = silver.with_columns(
-        first_seen=ts.min().over(key),
-        newest=ts.max().over(key),
-        versions=pl.len().over(key),
+    """One row per transaction id of `silver` (which has `transaction_id`): ROW, the
+    position of its latest version (the first of exact ties); its transaction_id,
+    transaction_date and notification_date; `first_seen`, the id's earliest
+    silver_ingest_ts. Ordered by ROW."""
+    # Only ids with several rows (a few percent) need the windows.
+    several = maybe_repeated(silver["transaction_id"])
+    ts = pl.col("silver_ingest_ts")
+    winners = (
+        silver.select("transaction_id", "silver_ingest_ts")
+        .with_row_index(ROW)
+        .filter(several)
+        .with_columns(first_seen=ts.min().over("transaction_id"))
+        .filter(ts == ts.max().over("transaction_id"))
+        .unique("transaction_id", keep="first", maintain_order=True)
     )
-    several = rows.filter((pl.col("versions") > 1) & (ts == pl.col("newest")))
+    keep = (~several).scatter(winners[ROW], True)
+    first_seen = silver["silver_ingest_ts"].scatter(winners[ROW], winners["first_seen"])
     return (
-        pl.concat(
-            [
-                rows.filter(pl.col("versions") == 1),
-                several.unique(key, keep="first", maintain_order=True),
-            ]
-        )
-        .drop("newest", "versions")
-        .with_columns(transaction_id=transaction_id())
+        silver.select("transaction_id", "transaction_date", "notification_date")
+        .with_columns(first_seen=first_seen)
+        .with_row_index(ROW)
+        .filter(keep)
     )
+
+
+def take(frame: pl.DataFrame, rows: pl.Series, columns: list[str]) -> pl.DataFrame:
+    """`frame[rows, columns]`, removing each column from `frame` as it is taken: at
+    10M rows, holding the input and the output whole at once would double the peak
+    memory. Random gathers wait on memory more than on the CPU: two threads."""
+
+    def one(column: pl.Series) -> pl.Series:
+        return column.rechunk().gather(rows)  # gathers across chunks are slow
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return pl.DataFrame(pool.map(one, [frame.drop_in_place(c) for c in columns]))
+
+
+def fact_order() -> pl.Expr:
+    """(transaction_date, transaction_key) as one integer, the cheapest sort key:
+    dates are days (negative before 1970 is fine), keys stay far below 2**40."""
+    return pl.col("transaction_date").cast(pl.Int64) * 2**40 + pl.col("transaction_key")
+
+
+def new_keys(ids: pl.DataFrame, start: int) -> pl.Series:
+    """Keys start, start + 1, ... for `ids` (first_seen, transaction_id), in the
+    order of those two columns, aligned with the rows of `ids`."""
+    order = ids.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).sort_by("first_seen", "transaction_id")
+    ).to_series()
+    ranks = pl.int_range(start, start + ids.height, dtype=pl.Int64, eager=True)
+    return pl.zeros(ids.height, pl.Int64, eager=True).scatter(order, ranks)
+
+
+def assign_keys(
+    latest: pl.DataFrame, existing: pl.DataFrame, max_key: int
+) -> pl.Series:
+    """transaction_key for each row of `latest`: the key in `existing`
+    (transaction_id, transaction_key) when the id has one, else a new key."""
+    ids = latest.select("first_seen", "transaction_id")
+    if existing.is_empty():
+        return new_keys(ids, max_key + 1)
+    keys = ids.join(existing, on="transaction_id", how="left", maintain_order="left")[
+        "transaction_key"
+    ]
+    fresh = keys.is_null()
+    return keys.scatter(fresh.arg_true(), new_keys(ids.filter(fresh), max_key + 1))
 
 
 def date_key(col: str) -> pl.Expr:
@@ -64,72 +145,73 @@ def date_key(col: str) -> pl.Expr:
     return d.year().cast(pl.Int32) * 10000 + d.month().cast(pl.Int32) * 100 + d.day()
 
 
-def with_dimension_keys(
-    txns: pl.LazyFrame, members: pl.LazyFrame, assets: pl.LazyFrame
-) -> pl.LazyFrame:
-    """member_key: the version valid on transaction_date; asset_key by name; else -1."""
+def member_keys(rows: pl.DataFrame, members: pl.DataFrame) -> pl.Series:
+    """The dim_members version valid on transaction_date, else -1. `rows` must be
+    ordered by transaction_date."""
     versions = members.select(
         "bioguide_id", "valid_from", "valid_to", "member_key"
     ).sort("valid_from")
     return (
-        txns.sort("transaction_date")
+        rows.select("bioguide_id", "transaction_date")
         .join_asof(
             versions,
             left_on="transaction_date",
             right_on="valid_from",
             by="bioguide_id",
             strategy="backward",
-            check_sortedness=False,  # sorted above; Polars cannot check it per group
+            check_sortedness=False,  # sorted by the caller; unverifiable per group
         )
-        .with_columns(
-            member_key=pl.when(pl.col("transaction_date") <= pl.col("valid_to"))
+        .select(
+            pl.when(pl.col("transaction_date") <= pl.col("valid_to"))
             .then(pl.col("member_key"))
             .otherwise(-1)
+            .cast(pl.Int64)
         )
-        .join(assets.select("asset_name", "asset_key"), on="asset_name", how="left")
-        .with_columns(pl.col("asset_key").fill_null(-1))
+        .to_series()
     )
 
 
-def fact_rows(txns: pl.LazyFrame) -> pl.LazyFrame:
-    """The contract's columns (transaction_key still to assign) plus the partition."""
-    return txns.select(
-        "first_seen",
-        "transaction_id",
-        pl.col("member_key").cast(pl.Int64),
-        pl.col("asset_key").cast(pl.Int64),
-        transaction_date_key=date_key("transaction_date"),
-        notification_date_key=date_key("notification_date"),
-        transaction_type="transaction_type",
-        amount_low="amount_low",
-        amount_high="amount_high",
-        amount_midpoint=(pl.col("amount_low") + pl.col("amount_high")) / 2.0,
-        days_to_notification=(pl.col("notification_date") - pl.col("transaction_date"))
-        .dt.total_days()
-        .cast(pl.Int64),
-        doc_id="doc_id",
-        filing_date="filing_date",
-        year=pl.col("transaction_date").dt.year(),
-        month=pl.col("transaction_date").dt.month(),
+def fact_rows(latest: pl.DataFrame, dims: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Latest versions (silver's columns plus transaction_id and transaction_key,
+    ordered by `fact_order`) -> the contract's columns plus year/month."""
+    assets, dates = dims["dim_assets"], dims["dim_dates"]
+    asset_key = pl.col("asset_name").replace_strict(
+        assets["asset_name"], assets["asset_key"], default=-1, return_dtype=pl.Int64
     )
 
+    def date_key_of(col: str) -> pl.Expr:  # every date is in dim_dates by now
+        return pl.col(col).replace_strict(dates["full_date"], dates["date_key"])
 
-def assign_keys(
-    rows: pl.DataFrame, existing: pl.DataFrame, max_key: int
-) -> pl.DataFrame:
-    """Keep the key of ids in `existing` (transaction_id, transaction_key); number the
-    rest above `max_key` in order of (first_seen, transaction_id)."""
-    keyed = rows.join(existing, on="transaction_id", how="left")
-    new = keyed.filter(pl.col("transaction_key").is_null()).sort(
-        "first_seen", "transaction_id"
-    )
-    new = new.with_columns(
-        transaction_key=pl.int_range(
-            max_key + 1, max_key + 1 + new.height, dtype=pl.Int64
+    # The row-wise work runs on Polars' streaming engine, which spreads it over
+    # every core (an eager select would give each expression one core).
+    return (
+        latest.with_columns(member_key=member_keys(latest, dims["dim_members"]))
+        .lazy()
+        .select(
+            "transaction_key",
+            "transaction_id",
+            "member_key",
+            asset_key=asset_key,
+            transaction_date_key=date_key_of("transaction_date"),
+            notification_date_key=date_key_of("notification_date"),
+            transaction_type="transaction_type",
+            amount_low="amount_low",
+            amount_high="amount_high",
+            amount_midpoint=(pl.col("amount_low") + pl.col("amount_high")) / 2.0,
+            days_to_notification=(
+                pl.col("notification_date") - pl.col("transaction_date")
+            )
+            .dt.total_days()
+            .cast(pl.Int64),
+            doc_id="doc_id",
+            filing_date="filing_date",
         )
+        .with_columns(
+            year=pl.col("transaction_date_key") // 10000,
+            month=pl.col("transaction_date_key") // 100 % 100,
+        )
+        .collect(engine="streaming")
     )
-    old = keyed.filter(pl.col("transaction_key").is_not_null())
-    return pl.concat([old, new]).select(FACT_COLUMNS + PARTITION)
 
 
 def outside_calendar(dates: pl.DataFrame) -> pl.Expr:

@@ -1,0 +1,102 @@
+"""The fact index: where incremental runs look for earlier versions of their ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+import polars as pl
+import pytest
+
+from common.congress import demo_data, fact_index
+from common.congress.build_fact_transactions import JOB
+from common.congress.tables import FACT_PTR, SILVER_PTR, fact_partition_key
+from common.jobs import run_job
+from tests.fact_reader import read_fact
+
+
+@pytest.fixture
+def built(warehouse):
+    demo_data.generate(warehouse, rows=3_000, members=40, assets=200, seed=11)
+    run_job(JOB, {"rebuild": True})
+    return warehouse
+
+
+def move_versions(wh, n: int, days: int, tag: str) -> pl.DataFrame:
+    """Append later versions of n transactions, dated `days` earlier."""
+    silver = pl.read_parquet(wh.uri(f"{SILVER_PTR}/*.parquet"))
+    newest = cast(dt.datetime, silver["silver_ingest_ts"].max())
+    old = silver.unique(["doc_id", "txn_index"], keep="first").sort("doc_id").head(n)
+    moved = old.with_columns(
+        transaction_date=pl.col("transaction_date") - dt.timedelta(days=days),
+        silver_ingest_ts=pl.lit(newest + dt.timedelta(minutes=1)),
+    )
+    demo_data.append_silver(wh, moved, tag)
+    return moved.select(
+        transaction_id=pl.format(
+            "{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3)
+        ),
+        year=pl.col("transaction_date").dt.year(),
+        month=pl.col("transaction_date").dt.month(),
+    )
+
+
+def assert_equals_rebuild(wh) -> None:
+    incremental = read_fact(wh)
+    assert incremental["transaction_id"].is_unique().all()
+    run_job(JOB, {"rebuild": True})
+    assert incremental.equals(read_fact(wh))
+
+
+def test_index_is_job_state_and_follows_moved_versions(built):
+    base = f"{fact_index.folder()}/base.arrow"
+    assert base.startswith("_state/") and built.exists(base)
+    assert all(k.endswith("/transactions.parquet") for k in built.keys(FACT_PTR))
+
+    moved = move_versions(built, 5, days=200, tag="moved")
+    run_job(JOB, {})
+
+    found = set(fact_index.partitions(built, moved["transaction_id"]))
+    assert {fact_partition_key(y, m) for _, y, m in moved.iter_rows()} <= found
+    assert_equals_rebuild(built)
+
+
+def test_missing_index_is_rebuilt_from_the_table(built):
+    built.delete(built.keys(fact_index.ROOT))
+    move_versions(built, 5, days=200, tag="moved")
+
+    run_job(JOB, {})
+
+    assert built.exists(f"{fact_index.folder()}/base.arrow")
+    assert_equals_rebuild(built)
+
+
+def test_index_of_another_polars_build_is_replaced(built):
+    # Hashes from another Polars build would point nowhere useful: an empty index
+    # under another folder name must be ignored, not trusted.
+    foreign = f"{fact_index.ROOT}/hash-0000000000000000/base.arrow"
+    built.write_ipc(pl.DataFrame(schema={"h": pl.UInt64, "part": pl.Int32}), foreign)
+    built.delete([f"{fact_index.folder()}/base.arrow"])
+    move_versions(built, 5, days=200, tag="moved")
+
+    run_job(JOB, {})
+
+    assert not built.exists(foreign)
+    assert_equals_rebuild(built)
+
+
+def test_deltas_are_merged_and_keep_every_entry(built, monkeypatch):
+    monkeypatch.setattr(fact_index, "MAX_DELTAS", 3)
+    moved = []
+    for i in range(1, 6):  # the same ids move again and again: stale entries pile up
+        moved.append(move_versions(built, 3, days=40 * i, tag=f"m{i}"))
+        run_job(JOB, {})
+    deltas = [k for k in built.keys(fact_index.folder()) if "/delta-" in k]
+    assert len(deltas) < 3
+    ids = pl.concat(moved)["transaction_id"]
+    latest = read_fact(built).filter(pl.col("transaction_id").is_in(ids.implode()))
+    wanted = {
+        fact_partition_key(y, m) for y, m in latest.select("year", "month").rows()
+    }
+    assert wanted <= set(fact_index.partitions(built, ids))
+    assert_equals_rebuild(built)
