@@ -124,6 +124,13 @@ class Warehouse:
         buf = df.write_ipc(None)
         obstore.put(self.store, key, buf.getvalue())
 
+    def read_ipc(self, key: str) -> pl.DataFrame:
+        if self.is_local:
+            return pl.scan_ipc(self.uri(key)).collect()  # memory-mapped
+        # One GET: Polars' own cloud IPC scan stages files in a temp directory it
+        # derives from $HOME, which Lambda does not set.
+        return pl.read_ipc(self.read_bytes(key))
+
     def create_parquet(self, df: pl.DataFrame, key: str) -> None:
         """Write `df` at `key` only if nothing is there yet (put-if-absent)."""
         buf = io.BytesIO()

@@ -120,10 +120,11 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         existing, max_key = known_keys(wh, current, latest, state)
     latest = (
         latest.with_columns(transaction_key=fact.assign_keys(latest, existing, max_key))
-        .rechunk()
+        .drop("first_seen")
+        .rechunk()  # gathers across the batch's many chunks are slow
         .sort(fact.fact_order())
     )
-    ordered = latest.drop(fact.ROW, "first_seen").hstack(
+    ordered = latest.drop(fact.ROW).hstack(
         fact.take(batch, latest[fact.ROW], fact.CARRIED)
     )
     del batch  # emptied by take

@@ -84,4 +84,5 @@ def rebuild(wh: Warehouse) -> None:
 
 
 def read(wh: Warehouse) -> pl.LazyFrame:
-    return pl.scan_ipc([wh.uri(k) for k in wh.keys(folder(), ".arrow")])
+    frames = [wh.read_ipc(k) for k in wh.keys(folder(), ".arrow")]
+    return pl.concat(frames).lazy()

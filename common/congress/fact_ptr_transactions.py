@@ -65,9 +65,9 @@ ROW = "__row__"
 
 
 def transaction_id() -> pl.Expr:
-    return pl.format(
-        "{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3)
-    )
+    """`<doc_id>-<txn_index as 3 digits>`; silver's schema makes txn_index >= 0."""
+    index = pl.col("txn_index").cast(pl.String).str.pad_start(3, "0")
+    return pl.format("{}-{}", "doc_id", index)
 
 
 def latest_versions(silver: pl.DataFrame) -> pl.DataFrame:
