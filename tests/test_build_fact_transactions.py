@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from common.congress import demo_data
+from common.congress.build_dimensions import calendar
 from common.congress.build_fact_transactions import JOB, STATE_KEY
 from common.congress.tables import DIMENSIONS, SILVER_PTR, fact_partition_key
 from common.errors import InvalidEvent, LeaseHeld, MissingTable
@@ -304,3 +305,42 @@ def test_quarantine_keeps_rows_outside_the_calendar(demo):
     assert json.dumps(
         summary
     )  # the summary is JSON-serialisable for the Lambda response
+
+
+def test_keys_given_by_a_since_date_rerun_are_never_given_again(demo):
+    # Rows quarantined for dates beyond dim_dates get keys once dim_dates is extended
+    # and a since_date rerun picks them up; later runs must number above them.
+    s = silver(demo)
+    first = cast(dt.datetime, s["silver_ingest_ts"].min())
+    beyond = dt.date(cast(dt.date, s["transaction_date"].max()).year + 1, 6, 1)
+    late = s.head(2).with_columns(
+        doc_id=pl.lit("LATE"),
+        txn_index=pl.int_range(pl.len()),
+        transaction_date=pl.lit(beyond),
+        notification_date=pl.lit(beyond),
+        silver_ingest_ts=pl.lit(first),
+    )
+    demo_data.append_silver(demo, late, "late")
+    assert run_job(JOB, {"rebuild": True})["quarantined"] == 2
+    dates = pl.read_parquet(demo.uri(DIMENSIONS["dim_dates"]))
+    start = cast(dt.date, dates["full_date"].min())
+    demo.write_parquet(calendar(start, beyond), DIMENSIONS["dim_dates"])
+
+    run_job(JOB, {"since_date": first.date().isoformat()})
+    fresh = s.head(3).with_columns(
+        doc_id=pl.lit("FRESH"),
+        txn_index=pl.int_range(pl.len()),
+        silver_ingest_ts=pl.lit(cast(dt.datetime, s["silver_ingest_ts"].max()))
+        + dt.timedelta(days=1),
+    )
+    demo_data.append_silver(demo, fresh, "fresh")
+    run_job(JOB, {})
+
+    fact = read_fact(demo)
+    assert fact["transaction_key"].is_unique().all()
+    keys = {
+        d: fact.filter(pl.col("doc_id") == d)["transaction_key"].to_list()
+        for d in ("LATE", "FRESH")
+    }
+    assert len(keys["LATE"]) == 2 and len(keys["FRESH"]) == 3
+    assert min(keys["FRESH"]) > max(keys["LATE"])

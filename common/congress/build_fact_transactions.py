@@ -148,16 +148,27 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         fact_index.replace(wh, rows)
     else:
         fact_index.add(wh, rows)
-    max_key = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
-    if high is not None and (watermark is None or high > watermark):  # type: ignore[operator]
-        state = {"watermark": high.isoformat(), "max_key": max_key}  # type: ignore[union-attr]
-        ctx.state.put(STATE_KEY, state)
+    top = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
+    updated = next_state(p.rebuild, watermark, high, top)
+    if updated != state:
+        ctx.state.put(STATE_KEY, updated)
     return {
         "transactions_processed": processed,
         "files_written": written,
         "files_deleted": deleted,
         "quarantined": quarantined,
     }
+
+
+def next_state(
+    rebuild: bool, watermark: dt.datetime | None, high: Any, top: int
+) -> dict[str, Any]:
+    """The watermark (a rebuild's is silver's newest row; otherwise it never moves
+    back) and the highest key now in use (a since_date rerun can add keys too: rows
+    quarantined earlier may fit an extended dim_dates)."""
+    stamps = [t for t in (high, None if rebuild else watermark) if t is not None]
+    newest = max(stamps) if stamps else watermark
+    return {"max_key": top} | ({"watermark": newest.isoformat()} if newest else {})
 
 
 def touched_partitions(wh: Warehouse, latest: pl.DataFrame) -> list[str]:
