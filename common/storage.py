@@ -13,17 +13,18 @@ import io
 import os
 import uuid
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 import obstore
 import polars as pl
 from obstore.exceptions import AlreadyExistsError
 from obstore.store import LocalStore, ObjectStore, from_url
 
-PARQUET_COMPRESSION: Literal["zstd"] = "zstd"
-# zstd's fastest level: encoding dominates a rebuild's time, and on the fact table
-# the files come out the same size as at the default level 3 (within 1%).
-PARQUET_LEVEL = 1
+
+def write_zstd_parquet(df: pl.DataFrame, target: str | io.BytesIO) -> None:
+    # zstd's fastest level: encoding dominates a rebuild's time, and on the fact table
+    # the files come out the same size as at the default level 3 (within 1%).
+    df.write_parquet(target, compression="zstd", compression_level=1)
 
 
 def read_uri(uri: str) -> bytes:
@@ -59,10 +60,6 @@ class Warehouse:
     def uri(self, key: str) -> str:
         """The address Polars reads and writes for `key` (a '/'-separated key)."""
         return f"{self.root}/{key}"
-
-    def key_of(self, uri: str) -> str:
-        """Inverse of `uri`, for paths Polars reports back (e.g. include_file_paths)."""
-        return uri.removeprefix(self.root).lstrip("/")
 
     # -- object operations (obstore) -------------------------------------------
     def keys(self, prefix: str, suffix: str = "") -> list[str]:
@@ -105,18 +102,10 @@ class Warehouse:
             # only becomes visible once complete. So locally: temp name + atomic rename.
             tmp = f"{key}.{uuid.uuid4().hex}.tmp"
             os.makedirs(os.path.dirname(os.path.join(self.root, tmp)), exist_ok=True)
-            df.write_parquet(
-                self.uri(tmp),
-                compression=PARQUET_COMPRESSION,
-                compression_level=PARQUET_LEVEL,
-            )
+            write_zstd_parquet(df, self.uri(tmp))
             obstore.rename(self.store, tmp, key)
         else:
-            df.write_parquet(
-                self.uri(key),
-                compression=PARQUET_COMPRESSION,
-                compression_level=PARQUET_LEVEL,
-            )
+            write_zstd_parquet(df, self.uri(key))
 
     def write_ipc(self, df: pl.DataFrame, key: str) -> None:
         """Write `df` whole at `key` as uncompressed Arrow IPC (one PUT; obstore's
@@ -134,7 +123,5 @@ class Warehouse:
     def create_parquet(self, df: pl.DataFrame, key: str) -> None:
         """Write `df` at `key` only if nothing is there yet (put-if-absent)."""
         buf = io.BytesIO()
-        df.write_parquet(
-            buf, compression=PARQUET_COMPRESSION, compression_level=PARQUET_LEVEL
-        )
+        write_zstd_parquet(df, buf)
         self.put_if_absent(key, buf.getvalue())

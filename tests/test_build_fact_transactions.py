@@ -16,16 +16,13 @@ from common.congress.tables import DIMENSIONS, SILVER_PTR, fact_partition_key
 from common.errors import InvalidEvent, LeaseHeld, MissingTable
 from common.jobs import JobContext, run_job
 from tests.fact_reader import fact_files, read_fact
+from tests.silver_versions import new_versions, silver
 
 
 @pytest.fixture
 def demo(warehouse):
     demo_data.generate(warehouse, rows=5_000, members=60, assets=300, seed=3)
     return warehouse
-
-
-def silver(wh) -> pl.DataFrame:
-    return pl.read_parquet(wh.uri(f"{SILVER_PTR}/*.parquet"))
 
 
 def test_rebuild_replaces_everything_and_sets_watermark(demo):
@@ -52,17 +49,6 @@ def test_rebuild_replaces_everything_and_sets_watermark(demo):
     state = JobContext.from_env().state.get(STATE_KEY)
     assert state is not None
     assert dt.datetime.fromisoformat(state["watermark"]) == s["silver_ingest_ts"].max()
-
-
-def new_versions(wh, n: int, shift_days: int, ts: dt.datetime) -> pl.DataFrame:
-    """Later versions of n existing transactions, dated `shift_days` earlier."""
-    old = silver(wh).sort("doc_id", "txn_index").unique(["doc_id", "txn_index"]).head(n)
-    return old.with_columns(
-        transaction_date=pl.col("transaction_date") - dt.timedelta(days=shift_days),
-        amount_low=pl.lit(15001, pl.Int64),
-        amount_high=pl.lit(50000, pl.Int64),
-        silver_ingest_ts=pl.lit(ts),
-    )
 
 
 def test_incremental_since_date_rewrites_only_touched_partitions(demo):

@@ -9,10 +9,12 @@ import polars as pl
 import pytest
 
 from common.congress import demo_data, fact_index
+from common.congress import fact_ptr_transactions as fact
 from common.congress.build_fact_transactions import JOB
-from common.congress.tables import FACT_PTR, SILVER_PTR, fact_partition_key
+from common.congress.tables import FACT_PTR, fact_partition_key
 from common.jobs import run_job
 from tests.fact_reader import read_fact
+from tests.silver_versions import new_versions, silver
 
 
 @pytest.fixture
@@ -24,18 +26,11 @@ def built(warehouse):
 
 def move_versions(wh, n: int, days: int, tag: str) -> pl.DataFrame:
     """Append later versions of n transactions, dated `days` earlier."""
-    silver = pl.read_parquet(wh.uri(f"{SILVER_PTR}/*.parquet"))
-    newest = cast(dt.datetime, silver["silver_ingest_ts"].max())
-    old = silver.unique(["doc_id", "txn_index"], keep="first").sort("doc_id").head(n)
-    moved = old.with_columns(
-        transaction_date=pl.col("transaction_date") - dt.timedelta(days=days),
-        silver_ingest_ts=pl.lit(newest + dt.timedelta(minutes=1)),
-    )
+    newest = cast(dt.datetime, silver(wh)["silver_ingest_ts"].max())
+    moved = new_versions(wh, n, days, newest + dt.timedelta(minutes=1))
     demo_data.append_silver(wh, moved, tag)
     return moved.select(
-        transaction_id=pl.format(
-            "{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3)
-        ),
+        transaction_id=fact.transaction_id(),
         year=pl.col("transaction_date").dt.year(),
         month=pl.col("transaction_date").dt.month(),
     )

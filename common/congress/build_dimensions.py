@@ -9,7 +9,6 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict
 
 from common.congress import dim_members
-from common.congress.fact_ptr_transactions import date_key
 from common.congress.schemas import DimAssets, DimDates, DimMembers
 from common.congress.silver import scan_silver
 from common.congress.sources import LegislatorSources
@@ -37,6 +36,13 @@ def build_members(ctx: JobContext, p: LegislatorSources) -> dict[str, Any]:
         "members": dim["bioguide_id"].n_unique(),
         "files_written": 1,
     }
+
+
+def date_key(col: str) -> pl.Expr:
+    """YYYYMMDD, the smart key of dim_dates (the fact looks its keys up there)."""
+    d = pl.col(col).dt
+    # dt.month()/day() are Int8: widen before the arithmetic overflows them
+    return d.year().cast(pl.Int32) * 10000 + d.month().cast(pl.Int32) * 100 + d.day()
 
 
 def calendar(first: dt.date, last: dt.date) -> pl.DataFrame:

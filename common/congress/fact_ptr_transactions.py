@@ -9,8 +9,8 @@ Rows are ordered by (transaction_date, transaction_key), in memory and in every
 partition file, so readers filtering on a date range can skip row groups.
 
 At 10M rows each full copy of the batch costs about a gigabyte and each hash-based
-pass over string ids a second or more, so the steps below touch wide frames once
-(one filter, one sort) and do the rest on single columns.
+pass over string ids a second or more, so dedupe, keys and ordering work on narrow
+frames, and each wide column is moved once, straight into its final order (`take`).
 """
 
 from __future__ import annotations
@@ -21,21 +21,6 @@ import polars as pl
 
 from common.distinct import maybe_repeated
 
-FACT_COLUMNS = [
-    "transaction_key",
-    "transaction_id",
-    "member_key",
-    "asset_key",
-    "transaction_date_key",
-    "notification_date_key",
-    "transaction_type",
-    "amount_low",
-    "amount_high",
-    "amount_midpoint",
-    "days_to_notification",
-    "doc_id",
-    "filing_date",
-]
 PARTITION = ["year", "month"]
 # The silver columns the fact is built from.
 SILVER_INPUT = [
@@ -137,12 +122,6 @@ def assign_keys(
     ]
     fresh = keys.is_null()
     return keys.scatter(fresh.arg_true(), new_keys(ids.filter(fresh), max_key + 1))
-
-
-def date_key(col: str) -> pl.Expr:
-    d = pl.col(col).dt
-    # dt.month()/day() are Int8: widen before the arithmetic overflows them
-    return d.year().cast(pl.Int32) * 10000 + d.month().cast(pl.Int32) * 100 + d.day()
 
 
 def member_keys(rows: pl.DataFrame, members: pl.DataFrame) -> pl.Series:
