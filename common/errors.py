@@ -1,5 +1,7 @@
 """Errors both runtimes map to responses: bad input (400) vs. failed processing."""
 
+import re
+
 
 class InvalidEvent(ValueError):
     """The event or job parameters are invalid; `field` names the culprit."""
@@ -18,8 +20,60 @@ class LeaseHeld(RuntimeError):
     """Another run holds the writer lease of the table."""
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Worth retrying: not bad input, a missing table or data breaking its contract."""
-    from pandera.errors import SchemaError, SchemaErrors
+class LeaseLost(RuntimeError):
+    """This run's lease lapsed and another writer took the table: nothing committed."""
 
-    return not isinstance(exc, InvalidEvent | MissingTable | SchemaError | SchemaErrors)
+
+# botocore error codes AWS documents as retryable: throttling and server-side faults.
+TRANSIENT_AWS_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+}
+
+
+OBJECT_STORE_TRANSIENT = re.compile(
+    r"status(?: code)?:? 5\d\d\b|Service Unavailable|SlowDown|Slow Down"
+    r"|Gateway Timeout|operation timed out|error sending request",
+    re.IGNORECASE,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: only what is known to pass by itself. Throttling, timeouts,
+    5xx and dropped connections, and a table whose lease another writer holds (it is
+    released when that writer finishes, or lapses if it died). Everything else (bad
+    input, a missing table, a contract violation, an object that already exists, a
+    bug) fails the same way on every try."""
+    if isinstance(exc, LeaseHeld | TimeoutError | ConnectionError):
+        return True
+    try:
+        from botocore.exceptions import (
+            ClientError,
+            HTTPClientError,
+        )
+        from botocore.exceptions import (
+            ConnectionError as BotoConnectionError,
+        )
+    except ImportError:  # pragma: no cover - boto3 is in every runtime
+        return False
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return True
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error.get("Code") in TRANSIENT_AWS_CODES or status >= 500
+    # obstore and Polars' object-store IO report HTTP failures as text.
+    return bool(OBJECT_STORE_TRANSIENT.search(str(exc)))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from common.errors import InvalidEvent
 from common.observability import logger, record_invalid_event, record_summary
 from common.settings import Settings
-from common.state import StateStore, state_store
+from common.state import Fence, StateStore, state_store
 from common.storage import Warehouse
 
 P = TypeVar("P", bound=BaseModel)
@@ -32,12 +32,28 @@ class JobContext:
     warehouse: Warehouse
     state: StateStore
     settings: Settings
+    fence: Fence | None = None  # the table lease this run holds, once taken
 
     @classmethod
     def from_env(cls) -> JobContext:
         settings = Settings.from_env()
         wh = Warehouse(settings.warehouse_uri)
         return cls(wh, state_store(settings, wh.root, wh.is_local), settings)
+
+    def check_lease(self) -> None:
+        """Before writing: LeaseLost if another writer has taken the table since."""
+        if self.fence:
+            self.state.check(self.fence)
+
+    def commit(self, key: str, value: dict[str, Any]) -> None:
+        """Write job state (a watermark, processed ids) only while the lease holds."""
+        self.state.put(key, value, fence=self.fence)
+
+    def delete(self, keys: Iterable[str]) -> int:
+        keys = list(keys)
+        if keys:
+            self.check_lease()
+        return self.warehouse.delete(keys)
 
 
 @dataclass(frozen=True)
@@ -64,8 +80,9 @@ def run_job(
     started = time.perf_counter()
     try:
         params = parse_params(job, event)
-        with ctx.state.lease(job.table, ctx.settings.lease_seconds):
-            summary = job.run(ctx, params)
+        with ctx.state.lease(job.table, ctx.settings.lease_seconds) as fence:
+            ctx.warehouse.sweep_orphans()  # debris of a run that crashed
+            summary = job.run(replace(ctx, fence=fence), params)
     except InvalidEvent as exc:
         record_invalid_event(job.name, exc.field, exc.problem)
         raise

@@ -11,6 +11,7 @@ import os
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "data-platform")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "DataPlatform")
@@ -30,7 +31,11 @@ COUNT_METRICS = {
 
 def emit(job: str, name: str, unit: MetricUnit, value: float, table: str = "") -> None:
     """One EMF record per metric with the job as dimension: safe when several jobs run
-    in one process (concurrent Prefect tasks), unlike the shared `metrics` buffer."""
+    in one process (concurrent Prefect tasks), unlike the shared `metrics` buffer.
+    POWERTOOLS_METRICS_DISABLED silences it as it does `metrics` (Powertools'
+    single_metric itself ignores that switch)."""
+    if is_metrics_disabled():
+        return
     with single_metric(
         name=name, unit=unit, value=value, namespace=NAMESPACE
     ) as metric:

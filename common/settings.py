@@ -23,5 +23,5 @@ class Settings:
         return cls(
             warehouse_uri=os.environ.get("WAREHOUSE_URI", "./warehouse"),
             state_table=os.environ.get("STATE_TABLE") or None,
-            lease_seconds=int(os.environ.get("LEASE_SECONDS", "900")),
+            lease_seconds=int(os.environ.get("LEASE_SECONDS", "120")),
         )

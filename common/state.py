@@ -1,9 +1,17 @@
 """Job state (watermarks, packet ids) and per-table writer leases.
 
 Local files under `<warehouse>/_state/` by default; a DynamoDB table when `STATE_TABLE`
-is set (required when the warehouse is on S3). A lease is a conditional write with an
-expiry, taken before a job writes a table, so two runs (a Prefect run and a Lambda, say)
-never write the same table at once: the second fails with LeaseHeld before writing.
+is set (required when the warehouse is on S3).
+
+A lease is a conditional write with an expiry, taken before a job writes a table, so
+two runs (a Prefect run and a Lambda, say) never write the same table at once: the
+second fails with LeaseHeld before writing. While the job runs a heartbeat thread
+renews the lease, so it can be short (LEASE_SECONDS, 120 s by default): a writer that
+died blocks its table until then at most, and locally not at all (a holder whose
+process is gone from this machine is released at once). Every commit is fenced: a
+state write that moves a watermark, and each delete, succeeds only while the writer
+still holds the lease it started with (its token), so a writer that was paused past
+its lease and lost it to another stops with LeaseLost instead of overwriting.
 """
 
 from __future__ import annotations
@@ -12,47 +20,120 @@ import contextlib
 import fcntl
 import json
 import os
+import socket
+import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from common.errors import LeaseHeld
+from common.errors import LeaseHeld, LeaseLost
 from common.settings import Settings
 
+HOST = socket.gethostname()
 
-class StateStore:
-    def get(self, key: str) -> dict[str, Any] | None:
-        raise NotImplementedError
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        raise NotImplementedError
+@dataclass(frozen=True)
+class Fence:
+    """Proof of a held lease: the table and the token written when it was taken."""
 
-    def _acquire(self, table: str, owner: str, expires_at: float) -> dict | None:
-        """Take the lease or return the holder's record."""
-        raise NotImplementedError
+    table: str
+    token: str
 
-    def _release(self, table: str, owner: str) -> None:
-        raise NotImplementedError
+
+def _until(expires_at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))
+
+
+class StateStore(ABC):
+    @abstractmethod
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def put(
+        self, key: str, value: dict[str, Any], fence: Fence | None = None
+    ) -> None:
+        """Write `value`; with a fence, only while that lease is still held
+        (LeaseLost otherwise, and nothing is written)."""
+
+    @abstractmethod
+    def check(self, fence: Fence) -> None:
+        """Raise LeaseLost unless the lease `fence` proves is still held."""
+
+    @abstractmethod
+    def _acquire(self, table: str, record: dict[str, Any]) -> dict | None:
+        """Take the lease (record: owner, token, expires_at, host, pid) or return the
+        holder's record."""
+
+    @abstractmethod
+    def _renew(self, fence: Fence, expires_at: float) -> bool:
+        """Extend a lease still held; False when it is not ours any more."""
+
+    @abstractmethod
+    def _release(self, fence: Fence) -> None: ...
 
     @contextmanager
-    def lease(self, table: str, seconds: int) -> Iterator[str]:
-        runner = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", os.getpid())
-        owner = f"{runner}/{uuid.uuid4()}"
-        holder = self._acquire(table, owner, time.time() + seconds)
+    def lease(self, table: str, seconds: int) -> Iterator[Fence]:
+        runner = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", f"{HOST}:{os.getpid()}")
+        token = uuid.uuid4().hex
+        record = {
+            "owner": f"{runner}/{token[:8]}",
+            "token": token,
+            "expires_at": time.time() + seconds,
+            "host": HOST,
+            "pid": os.getpid(),
+        }
+        holder = self._acquire(table, record)
         if holder is not None:
-            until = time.strftime(
-                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(holder["expires_at"])
-            )
             raise LeaseHeld(
-                f"table {table} is being written by {holder['owner']} until {until}; "
-                "nothing was written, retry later"
+                f"table {table} is being written by {holder['owner']} until "
+                f"{_until(holder['expires_at'])}; nothing was written, retry later"
             )
+        fence = Fence(table, token)
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(fence, seconds, stop), daemon=True
+        )
+        beat.start()
         try:
-            yield owner
+            yield fence
         finally:
-            self._release(table, owner)
+            stop.set()
+            beat.join()
+            self._release(fence)
+
+    def _heartbeat(self, fence: Fence, seconds: int, stop: threading.Event) -> None:
+        # Renew at a third of the lease: two missed beats still leave it held.
+        while not stop.wait(seconds / 3):
+            try:
+                if not self._renew(fence, time.time() + seconds):
+                    return  # lost: the next fenced commit fails with LeaseLost
+            except Exception:  # noqa: BLE001 - a failed renewal is retried next beat
+                continue
+
+    def _lost(self, fence: Fence, holder: dict | None) -> LeaseLost:
+        now = (
+            f"now held by {holder['owner']}"
+            if holder and holder.get("token") != fence.token
+            else "expired"
+        )
+        return LeaseLost(
+            f"lease on table {fence.table} was lost ({now}) while this run still "
+            "wrote: it stopped before committing; rerun it"
+        )
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class LocalStateStore(StateStore):
@@ -72,7 +153,7 @@ class LocalStateStore(StateStore):
         except FileNotFoundError:
             return None
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
+    def _write(self, key: str, value: dict[str, Any]) -> None:
         path = self._path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{uuid.uuid4().hex}.tmp"
@@ -80,30 +161,64 @@ class LocalStateStore(StateStore):
             json.dump(value, f, sort_keys=True)
         os.replace(tmp, path)
 
+    def put(
+        self, key: str, value: dict[str, Any], fence: Fence | None = None
+    ) -> None:
+        if fence is None:
+            return self._write(key, value)
+        with self._locked():
+            self._check(fence)
+            self._write(key, value)
+
+    def check(self, fence: Fence) -> None:
+        with self._locked():
+            self._check(fence)
+
+    def _check(self, fence: Fence) -> None:
+        held = self.get(f"leases/{fence.table}")
+        if not held or held.get("token") != fence.token or not self._live(held):
+            raise self._lost(fence, held)
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         with open(os.path.join(self.dir, "leases", ".lock"), "a") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             yield
 
-    def _acquire(self, table: str, owner: str, expires_at: float) -> dict | None:
+    @staticmethod
+    def _live(held: dict[str, Any]) -> bool:
+        if held["expires_at"] <= time.time():
+            return False
+        # A holder whose process is gone from this machine holds nothing.
+        return held.get("host") != HOST or pid_alive(int(held.get("pid", -1)))
+
+    def _acquire(self, table: str, record: dict[str, Any]) -> dict | None:
         key = f"leases/{table}"
         with self._locked():
             held = self.get(key)
-            if held and held["expires_at"] > time.time():
+            if held and self._live(held):
                 return held
-            self.put(key, {"owner": owner, "expires_at": expires_at})
+            self._write(key, record)
             return None
 
-    def _release(self, table: str, owner: str) -> None:
+    def _renew(self, fence: Fence, expires_at: float) -> bool:
+        key = f"leases/{fence.table}"
         with self._locked():
-            held = self.get(f"leases/{table}")
-            if held and held["owner"] == owner:
-                os.remove(self._path(f"leases/{table}"))
+            held = self.get(key)
+            if not held or held.get("token") != fence.token or not self._live(held):
+                return False
+            self._write(key, {**held, "expires_at": expires_at})
+            return True
+
+    def _release(self, fence: Fence) -> None:
+        with self._locked():
+            held = self.get(f"leases/{fence.table}")
+            if held and held.get("token") == fence.token:
+                os.remove(self._path(f"leases/{fence.table}"))
 
 
 class DynamoStateStore(StateStore):
-    """One item per key (`pk`); leases use condition expressions."""
+    """One item per key (`pk`); leases and fenced commits use condition expressions."""
 
     def __init__(self, table_name: str) -> None:
         import boto3
@@ -121,44 +236,104 @@ class DynamoStateStore(StateStore):
         ).get("Item")
         return json.loads(item["value"]["S"]) if item else None
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.client.put_item(
-            TableName=self.table,
-            Item={"pk": {"S": f"state#{key}"}, "value": {"S": json.dumps(value)}},
-        )
+    def put(
+        self, key: str, value: dict[str, Any], fence: Fence | None = None
+    ) -> None:
+        item = {"pk": {"S": f"state#{key}"}, "value": {"S": json.dumps(value)}}
+        if fence is None:
+            self.client.put_item(TableName=self.table, Item=item)
+            return
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"ConditionCheck": self._held(fence)},
+                    {"Put": {"TableName": self.table, "Item": item}},
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as exc:
+            raise self._lost(fence, self._holder(fence.table)) from exc
 
-    def _acquire(self, table: str, owner: str, expires_at: float) -> dict | None:
-        pk = {"S": f"lease#{table}"}
+    def check(self, fence: Fence) -> None:
+        holder = self._holder(fence.table)
+        if (
+            not holder
+            or holder["token"] != fence.token
+            or holder["expires_at"] <= time.time()
+        ):
+            raise self._lost(fence, holder)
+
+    def _held(self, fence: Fence) -> Any:  # a ConditionCheck of TransactWriteItems
+        return {
+            "TableName": self.table,
+            "Key": {"pk": {"S": f"lease#{fence.table}"}},
+            "ConditionExpression": "#t = :token AND expires_at > :now",
+            "ExpressionAttributeNames": {"#t": "token"},
+            "ExpressionAttributeValues": {
+                ":token": {"S": fence.token},
+                ":now": {"N": str(time.time())},
+            },
+        }
+
+    def _holder(self, table: str) -> dict | None:
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"lease#{table}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item:
+            return None
+        return {
+            "owner": item["owner"]["S"],
+            "token": item.get("token", {}).get("S", ""),
+            "expires_at": float(item["expires_at"]["N"]),
+        }
+
+    def _acquire(self, table: str, record: dict[str, Any]) -> dict | None:
         try:
             self.client.put_item(
                 TableName=self.table,
                 Item={
-                    "pk": pk,
-                    "owner": {"S": owner},
-                    "expires_at": {"N": str(expires_at)},
+                    "pk": {"S": f"lease#{table}"},
+                    "owner": {"S": record["owner"]},
+                    "token": {"S": record["token"]},
+                    "expires_at": {"N": str(record["expires_at"])},
                 },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
                 ExpressionAttributeValues={":now": {"N": str(time.time())}},
             )
             return None
         except self.client.exceptions.ConditionalCheckFailedException:
-            item = self.client.get_item(TableName=self.table, Key={"pk": pk})["Item"]
-            return {
-                "owner": item["owner"]["S"],
-                "expires_at": float(item["expires_at"]["N"]),
-            }
+            return self._holder(table)
 
-    def _release(self, table: str, owner: str) -> None:
+    def _renew(self, fence: Fence, expires_at: float) -> bool:
+        held = self._held(fence)
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=held["Key"],
+                UpdateExpression="SET expires_at = :until",
+                ConditionExpression=held["ConditionExpression"],
+                ExpressionAttributeNames=held["ExpressionAttributeNames"],
+                ExpressionAttributeValues={
+                    **held["ExpressionAttributeValues"],
+                    ":until": {"N": str(expires_at)},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def _release(self, fence: Fence) -> None:
         # A lease that expired and was taken over is not ours to delete.
         with contextlib.suppress(
             self.client.exceptions.ConditionalCheckFailedException
         ):
             self.client.delete_item(
                 TableName=self.table,
-                Key={"pk": {"S": f"lease#{table}"}},
-                ConditionExpression="#o = :me",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":me": {"S": owner}},
+                Key={"pk": {"S": f"lease#{fence.table}"}},
+                ConditionExpression="#t = :token",
+                ExpressionAttributeNames={"#t": "token"},
+                ExpressionAttributeValues={":token": {"S": fence.token}},
             )
 
 

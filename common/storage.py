@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
+import re
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +22,17 @@ import obstore
 import polars as pl
 from obstore.exceptions import AlreadyExistsError
 from obstore.store import LocalStore, ObjectStore, from_url
+
+from common.state import HOST, pid_alive
+
+# A local write goes to a hidden temporary name beside its target first: Hive-style
+# readers (Spark, DuckDB, Polars given a folder) skip names starting with "." or "_".
+# The name carries host and pid, so a later run can tell a dead writer's debris.
+TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)-[0-9a-f]{32}\.tmp$")
+# obstore's local store stages a put as `<key>#<n>` and renames it when complete.
+HOST_TAG = re.sub(r"[^A-Za-z0-9-]", "_", HOST)
+STAGED = re.compile(r"#\d+$")
+STAGED_ORPHAN_SECONDS = 600  # no single put of ours takes this long
 
 
 def write_zstd_parquet(df: pl.DataFrame, target: str | io.BytesIO) -> None:
@@ -91,6 +105,29 @@ class Warehouse:
         except (FileExistsError, AlreadyExistsError) as exc:
             raise FileExistsError(f"object already exists: {self.uri(key)}") from exc
 
+    def sweep_orphans(self) -> int:
+        """Delete temporary files that crashed local writers left behind (a live
+        writer's, on this machine or another, are kept). S3 needs none: a PUT or a
+        multipart upload is invisible until complete."""
+        if not self.is_local:
+            return 0
+        orphans = []
+        now = time.time()
+        for folder, _, files in os.walk(self.root):
+            for name in files:
+                path = os.path.join(folder, name)
+                temp = TEMP.match(name)
+                mine = temp and temp["host"] == HOST_TAG
+                dead = mine and not pid_alive(int(temp["pid"]))  # type: ignore[index]
+                stale = STAGED.search(name) and (
+                    now - os.path.getmtime(path) > STAGED_ORPHAN_SECONDS
+                )
+                if dead or stale:
+                    orphans.append(path)
+        for path in orphans:
+            os.remove(path)
+        return len(orphans)
+
     # -- table data (Polars) ----------------------------------------------------
     def scan_parquet(self, keys: list[str], **kwargs: Any) -> pl.LazyFrame:
         return pl.scan_parquet([self.uri(k) for k in keys], **kwargs)
@@ -100,8 +137,11 @@ class Warehouse:
         if self.is_local:
             # A local file grows while Polars writes it; an S3 PUT (or multipart upload)
             # only becomes visible once complete. So locally: temp name + atomic rename.
-            tmp = f"{key}.{uuid.uuid4().hex}.tmp"
-            os.makedirs(os.path.dirname(os.path.join(self.root, tmp)), exist_ok=True)
+            folder, name = posixpath.split(key)
+            tmp = posixpath.join(
+                folder, f".{name}.{HOST_TAG}-{os.getpid()}-{uuid.uuid4().hex}.tmp"
+            )
+            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
             write_zstd_parquet(df, self.uri(tmp))
             obstore.rename(self.store, tmp, key)
         else:
@@ -120,8 +160,25 @@ class Warehouse:
         # derives from $HOME, which Lambda does not set.
         return pl.read_ipc(self.read_bytes(key))
 
-    def create_parquet(self, df: pl.DataFrame, key: str) -> None:
-        """Write `df` at `key` only if nothing is there yet (put-if-absent)."""
+    def create_parquet(self, df: pl.DataFrame, key: str) -> bool:
+        """Write `df` at `key` only if nothing is there yet (put-if-absent). An object
+        already there with the same rows (a rerun's) counts as done: False. Any other
+        object there raises FileExistsError naming it; nothing is overwritten."""
         buf = io.BytesIO()
         write_zstd_parquet(df, buf)
-        self.put_if_absent(key, buf.getvalue())
+        try:
+            self.put_if_absent(key, buf.getvalue())
+        except FileExistsError:
+            if not self._same_rows(key, buf.getvalue(), df):
+                raise
+            return False
+        return True
+
+    def _same_rows(self, key: str, data: bytes, df: pl.DataFrame) -> bool:
+        there = self.read_bytes(key)
+        if there == data:
+            return True
+        try:  # same rows in other bytes: written by another version of the writer
+            return pl.read_parquet(there).equals(df)
+        except pl.exceptions.PolarsError:
+            return False  # not even Parquet: someone else's object

@@ -6,6 +6,7 @@ data. Every command has --help.
   ./pants run flows/cli.py -- invoke build_fact_transactions \
       lambda/build_fact_transactions/event.json
   ./pants run flows/cli.py -- serve                 # prefect.yaml's schedules, locally
+  ./pants run flows/cli.py -- ui                    # Prefect's UI over these runs
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import logging
 import os
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -71,13 +78,82 @@ def shared_congress() -> dict[str, str] | None:
     return None
 
 
+def brief(summary: dict[str, Any]) -> str:
+    counts = {
+        "rows": summary.get("rows_out", summary.get("silver_rows")),
+        "transactions": summary.get("transactions_processed"),
+        "files": summary.get("files_written"),
+        "quarantined": summary.get("quarantined"),
+    }
+    return ", ".join(
+        f"{v:,} {k if v != 1 else k.removesuffix('s')}"
+        for k, v in counts.items()
+        if isinstance(v, int)
+    )
+
+
+class JobProgress:
+    """One line per job: a spinner while it runs, then how it ended."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.rows: dict[str, Any] = {}
+        self.started_at: dict[str, float] = {}
+
+    def started(self, job: str) -> None:
+        self.started_at[job] = time.perf_counter()
+        if job in self.rows:  # a retry
+            self.progress.reset(self.rows[job], description=f"{job} (retrying)")
+        else:
+            self.rows[job] = self.progress.add_task(job, total=None)
+
+    def finished(self, job: str, summary: dict[str, Any]) -> None:
+        secs = time.perf_counter() - self.started_at[job]
+        text = f"[green]✓[/] {job}: {brief(summary)} [dim]({secs:.1f} s)[/]"
+        self.progress.update(self.rows[job], description=text, total=1, completed=1)
+
+    def failed(self, job: str, error: BaseException) -> None:
+        text = f"[red]✗[/] {job}: {type(error).__name__}: {error}"
+        self.progress.update(self.rows[job], description=text, total=1, completed=1)
+
+
+@contextmanager
+def job_progress() -> Iterator[None]:
+    """The terminal shows the jobs' progress; the JSON logs and EMF metrics a Lambda
+    writes stay out of it (every record still reaches the Prefect run log)."""
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "ERROR")
+    from common.observability import SERVICE
+    from flows import tasks
+
+    for handler in logging.getLogger(SERVICE).handlers:  # Powertools' stdout JSON
+        handler.setLevel(logging.ERROR)
+    columns = (SpinnerColumn(finished_text=" "), TextColumn("{task.description}"))
+    with Progress(*columns, console=console) as progress:
+        watcher = JobProgress(progress)
+        tasks.WATCHERS.append(watcher)
+        try:
+            yield
+        finally:
+            tasks.WATCHERS.remove(watcher)
+
+
 def run_flow(
     flow: FlowName, rebuild: bool, since_date: dt.date | None, **params: Any
 ) -> Any:
-    from flows.congress_gold import congress_gold
+    with job_progress():
+        from flows.congress_gold import congress_gold
 
-    flows = {FlowName.congress_gold: congress_gold}
-    return flows[flow](rebuild=rebuild, since_date=since_date, **params)
+        flows = {FlowName.congress_gold: congress_gold}
+        return flows[flow](rebuild=rebuild, since_date=since_date, **params)
+
+
+def where_next(wh: Warehouse) -> None:
+    console.print(
+        f"\nTables are Parquet under [bold]{wh.root}[/]; the runs, their logs and "
+        "artifacts are in Prefect's UI:\n"
+        "  ./pants run flows/cli.py -- ui      # then open http://127.0.0.1:4200"
+    )
 
 
 @app.command()
@@ -120,13 +196,15 @@ def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> No
     ../shared/data when present, else on generated demo data."""
     real = shared_congress()
     if real:
-        result = run_flow(FlowName.congress_gold, True, None, **real)
+        console.print("Congress flow on the real files in ../shared/data/congress")
+        run_flow(FlowName.congress_gold, True, None, **real)
     else:
         if not warehouse().keys("silver/ptr_transactions", ".parquet"):
             generate(rows=rows, seed=7)
-        result = run_flow(FlowName.congress_gold, True, None, build_members=False)
-    console.print_json(json.dumps(result, default=str))
+        console.print("Congress flow on generated demo data")
+        run_flow(FlowName.congress_gold, True, None, build_members=False)
     console.print(built_tables(warehouse()))
+    where_next(warehouse())
 
 
 @app.command()
@@ -142,6 +220,16 @@ def serve(
     from flows.deployments import from_prefect_yaml
 
     prefect_serve(*from_prefect_yaml(config))
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="port of the UI and API")] = 4200,
+) -> None:
+    """Prefect's server and UI over the runs made from this folder (PREFECT_HOME is
+    ./.prefect); Ctrl-C stops."""
+    server = ["server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "prefect", *server]))
 
 
 class LocalContext:

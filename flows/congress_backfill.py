@@ -6,41 +6,52 @@ when `dask_address` is given ("local" starts a LocalCluster in this process)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
 
 from common.congress import backfill_fact
 from common.congress.build_fact_transactions import JOB
 from common.jobs import JobContext
+from common.state import Fence
+from flows.tasks import RETRY_DELAYS, retry_transient
 
 
-@task(retries=2, retry_delay_seconds=[5, 30])
-def build_index() -> dict[str, Any]:
-    return backfill_fact.build_index(JobContext.from_env())
+def fenced(fence: Fence) -> JobContext:
+    """A context whose writes and commits hold to the flow's lease (the flow's
+    heartbeat keeps it; a task that finds it lost stops before committing)."""
+    return replace(JobContext.from_env(), fence=fence)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30])
-def build_years(years: list[int]) -> dict[str, Any]:
-    return backfill_fact.build_years(JobContext.from_env(), years)
+@task(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS,
+      retry_condition_fn=retry_transient)
+def build_index(fence: Fence) -> dict[str, Any]:
+    return backfill_fact.build_index(fenced(fence))
+
+
+@task(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS,
+      retry_condition_fn=retry_transient)
+def build_years(years: list[int], fence: Fence) -> dict[str, Any]:
+    return backfill_fact.build_years(fenced(fence), years)
 
 
 @task
-def finish(written: list[str]) -> dict[str, Any]:
-    return backfill_fact.finish(JobContext.from_env(), written)
+def finish(written: list[str], fence: Fence) -> dict[str, Any]:
+    return backfill_fact.finish(fenced(fence), written)
 
 
 @flow(name="congress-fact-ranges")
-def build_ranges(years_per_task: int = 1) -> dict[str, Any]:
-    index = build_index()
+def build_ranges(fence: Fence, years_per_task: int = 1) -> dict[str, Any]:
+    index = build_index(fence)
     years = index["years"]
     ranges = [
         years[i : i + years_per_task] for i in range(0, len(years), years_per_task)
     ]
-    results = [f.result() for f in build_years.map(ranges)]
-    done = finish([k for r in results for k in r["written"]])
+    results = [f.result() for f in build_years.map(ranges, fence=unmapped(fence))]
+    done = finish([k for r in results for k in r["written"]], fence)
     return {
         "transactions_processed": index["transactions"],
         "ranges": len(ranges),
@@ -63,7 +74,7 @@ def congress_fact_backfill(
     else:
         runner = ThreadPoolTaskRunner()
     ctx = JobContext.from_env()
-    with ctx.state.lease(JOB.table, ctx.settings.lease_seconds):
+    with ctx.state.lease(JOB.table, ctx.settings.lease_seconds) as fence:
         return build_ranges.with_options(task_runner=runner)(
-            years_per_task=years_per_task
+            fence, years_per_task=years_per_task
         )

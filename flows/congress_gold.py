@@ -17,7 +17,7 @@ from common.congress import trending_stocks as trending_job
 from common.congress.tables import trending_key
 from common.jobs import JobContext
 from common.observability import logger
-from flows.tasks import Runtime, job_task
+from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
 
 ingest_house_ptr = job_task(ingest_job.JOB)
 build_dim_members = job_task(dims.MEMBERS_JOB)
@@ -50,7 +50,7 @@ def summary_markdown(
     return "\n".join(lines) + f"\n\nQuarantined rows in this run: **{total}**"
 
 
-@flow(name="congress-gold")
+@flow(name="congress-gold", timeout_seconds=FLOW_TIMEOUT_SECONDS)
 def congress_gold(
     rebuild: bool = False,
     since_date: dt.date | None = None,

@@ -36,6 +36,8 @@ def notify_failure(task: Any, task_run: Any, state: Any) -> None:
         error = f"{type(exc).__name__}: {exc}"
     # hooks run inside the task run context, which holds its parameters
     message = failure_message(task.name, dict(task_run_context.parameters or {}), error)
+    # The log line first: a publish that fails must not take the record with it.
+    logger.error("task failed", extra=message)
     topic = os.environ.get("ALERT_TOPIC_ARN")
     if topic:
         import boto3
@@ -45,4 +47,3 @@ def notify_failure(task: Any, task_run: Any, state: Any) -> None:
             Subject=f"data-platform: {message['task']} failed"[:100],
             Message=json.dumps(message, default=str, indent=1),
         )
-    logger.error("task failed", extra=message)

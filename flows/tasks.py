@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
 
 from prefect import Task, task
 from prefect.runtime import task_run
@@ -15,9 +17,40 @@ from flows import lambda_runtime, run_log
 from flows.notify import notify_failure
 
 Runtime = Literal["local", "lambda"]
+# Retries outlast a lease left by a writer that died in AWS (LEASE_SECONDS, 120 s by
+# default: 20 + 60 + 150 s); locally such a lease is released at once.
+RETRY_DELAYS: list[float] = [20, 60, 150]
+# Enforced per flow run, in the run's main thread, where Prefect's timeout interrupts
+# blocking IO; sync tasks run in worker threads, where it cannot (docs/decisions.md).
+FLOW_TIMEOUT_SECONDS = int(os.environ.get("FLOW_TIMEOUT_SECONDS", "10800"))
 
 
-def _retry_transient(task: Task[..., Any], run: Any, state: Any) -> bool:
+class JobWatcher(Protocol):
+    """Told when a job starts, ends or fails here (the CLI's progress display)."""
+
+    def started(self, job: str) -> None: ...
+
+    def finished(self, job: str, summary: dict[str, Any]) -> None: ...
+
+    def failed(self, job: str, error: BaseException) -> None: ...
+
+
+WATCHERS: list[JobWatcher] = []
+
+
+@contextmanager
+def watched(job: str) -> Iterator[None]:
+    for w in WATCHERS:
+        w.started(job)
+    try:
+        yield
+    except BaseException as exc:
+        for w in WATCHERS:
+            w.failed(job, exc)
+        raise
+
+
+def retry_transient(task: Task[..., Any], run: Any, state: Any) -> bool:
     try:
         state.result()
     except Exception as exc:  # noqa: BLE001 - we only classify it
@@ -28,19 +61,23 @@ def _retry_transient(task: Task[..., Any], run: Any, state: Any) -> bool:
 def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
     def run(event: dict[str, Any], runtime: Runtime = "local") -> dict[str, Any]:
         """`local`: the job runs in this process; `lambda`: on its deployed function."""
-        if runtime == "lambda":
-            return lambda_runtime.invoke(job, event)
-        run_log.attach()
-        logger.set_correlation_id(task_run.id)  # None when called as task.fn(...)
-        return run_job(job, event)  # its EMF metrics are emitted as it finishes
+        with watched(job.name):
+            if runtime == "lambda":
+                summary = lambda_runtime.invoke(job, event)
+            else:
+                run_log.attach()
+                logger.set_correlation_id(task_run.id)  # None when called as .fn()
+                summary = run_job(job, event)  # its EMF metrics are emitted here
+        for w in WATCHERS:
+            w.finished(job.name, summary)
+        return summary
 
     return task(
         name=job.name,
         task_run_name=f"{job.name}",
-        retries=2,
-        retry_delay_seconds=[5, 30],
-        retry_condition_fn=_retry_transient,
+        retries=len(RETRY_DELAYS),
+        retry_delay_seconds=RETRY_DELAYS,
+        retry_condition_fn=retry_transient,
         tags=[f"table:{job.table}"],  # a concurrency limit per table (README)
-        timeout_seconds=int(os.environ.get("JOB_TIMEOUT_SECONDS", "3600")),
         on_failure=[notify_failure],
     )(run)

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from common.jobs import JobContext
 from common.totesys import process_packets
-from flows.tasks import Runtime, job_task
+from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
 
 process_totesys_packets = job_task(process_packets.JOB)
 
@@ -25,7 +25,7 @@ def report_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + f"\n\nPackets: {packets or 'none'}"
 
 
-@flow(name="totesys")
+@flow(name="totesys", timeout_seconds=FLOW_TIMEOUT_SECONDS)
 def totesys(
     packets: list[dict[str, Any]] | None = None, runtime: Runtime = "local"
 ) -> dict:

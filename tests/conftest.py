@@ -5,6 +5,7 @@ import os
 import pytest
 
 from common.storage import Warehouse
+from tests.shared_data import in_ci
 
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "DataPlatformTests")
@@ -17,3 +18,23 @@ def warehouse(tmp_path, monkeypatch) -> Warehouse:
     monkeypatch.setenv("WAREHOUSE_URI", str(root))
     monkeypatch.delenv("STATE_TABLE", raising=False)
     return Warehouse(str(root))
+
+
+def _fail_skips_in_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
+    # In CI a skip is a test that did not run, and it looks green: make it a failure.
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where every test must run: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_skips_in_ci(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_skips_in_ci(outcome.get_result())

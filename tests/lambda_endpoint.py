@@ -14,18 +14,29 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from tests.lambda_zip import invoke, unpack
 
 PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
+@dataclass
+class Endpoint:
+    url: str
+    calls: list[tuple[str, Any]] = field(default_factory=list)  # (job, event)
+
+
 @contextmanager
-def lambda_endpoint(code_root: str, env: dict[str, str], prefix: str) -> Iterator[str]:
-    """Serve functions `<prefix>-<job>` from their zips; yields the endpoint URL."""
+def lambda_endpoint(
+    code_root: str, env: dict[str, str], prefix: str
+) -> Iterator[Endpoint]:
+    """Serve functions `<prefix>-<job>` from their zips; yields the URL and the calls
+    received, in order."""
     unpacked: dict[str, str] = {}
-    calls: list[str] = []
+    endpoint = Endpoint(url="")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
@@ -39,10 +50,11 @@ def lambda_endpoint(code_root: str, env: dict[str, str], prefix: str) -> Iterato
                     {"Type": "User", "message": f"Function not found: {name}"},
                     {"x-amzn-ErrorType": "ResourceNotFoundException"},
                 )
-            calls.append(job)
+            event = json.loads(body or b"{}")
+            endpoint.calls.append((job, event))
             if job not in unpacked:
                 unpacked[job] = unpack(job, f"{code_root}/{job}")
-            out = invoke(unpacked[job], job, json.loads(body or b"{}"), env)
+            out = invoke(unpacked[job], job, event, env)
             if "result" in out:
                 return self.reply(
                     200, out["result"], {"X-Amz-Executed-Version": "$LATEST"}
@@ -65,8 +77,9 @@ def lambda_endpoint(code_root: str, env: dict[str, str], prefix: str) -> Iterato
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield endpoint
     finally:
         server.shutdown()
         server.server_close()

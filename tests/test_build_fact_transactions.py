@@ -151,11 +151,33 @@ def test_watermark_continuation_and_new_keys_above_max(demo):
     }
 
 
-def test_since_date_after_watermark_is_rejected(demo):
+def test_since_date_is_refused_only_when_it_would_skip_rows(demo):
     run_job(JOB, {"rebuild": True})
+    watermark = cast(dt.datetime, silver(demo)["silver_ingest_ts"].max())
+    later = watermark + dt.timedelta(days=3)
+    # nothing between the watermark and since_date: accepted, processes the new rows
+    demo_data.append_silver(
+        demo, new_versions(demo, 4, shift_days=0, ts=later), "later"
+    )
+    summary = run_job(JOB, {"since_date": later.date().isoformat()})
+    assert summary["transactions_processed"] == 4
+    # a row lands in between: a since_date past it is refused, with the count
+    gap = watermark + dt.timedelta(days=5)
+    demo_data.append_silver(demo, new_versions(demo, 2, shift_days=0, ts=gap), "gap")
+    demo_data.append_silver(
+        demo,
+        new_versions(demo, 3, shift_days=0, ts=gap + dt.timedelta(days=2)),
+        "after-gap",
+    )
+    before = fact_files(demo)
+    since = (gap + dt.timedelta(days=1)).date().isoformat()
     with pytest.raises(InvalidEvent) as err:
-        run_job(JOB, {"since_date": "2099-01-01"})
+        run_job(JOB, {"since_date": since})
     assert err.value.field == "since_date"
+    assert "would skip 2 silver rows" in str(err.value)
+    assert fact_files(demo) == before
+    with pytest.raises(InvalidEvent, match="in the future"):
+        run_job(JOB, {"since_date": "2099-01-01"})
 
 
 @pytest.mark.parametrize(
@@ -288,9 +310,8 @@ def test_quarantine_keeps_rows_outside_the_calendar(demo):
     assert q["doc_id"].to_list() == ["ODD", "ODD"]
     assert q["reason"].str.contains("dim_dates").all()
     assert read_fact(demo).filter(pl.col("doc_id") == "ODD").is_empty()
-    assert json.dumps(
-        summary
-    )  # the summary is JSON-serialisable for the Lambda response
+    # the summary survives the Lambda response's JSON unchanged
+    assert json.loads(json.dumps(summary)) == summary
 
 
 def test_keys_given_by_a_since_date_rerun_are_never_given_again(demo):

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.congress_pipeline import ORDER
 from tests.fact_reader import read_fact
+from tests.shared_data import SHARED, shared_file
 
 runner = CliRunner()
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["generate"], ["run"], ["demo"], ["invoke"], ["serve"]]
+    "command", [[], ["generate"], ["run"], ["demo"], ["invoke"], ["serve"], ["ui"]]
 )
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command, "--help"])
@@ -34,3 +39,34 @@ def test_generate_then_invoke_a_handler_with_an_event_file(warehouse, tmp_path):
     event.write_text(json.dumps({"rebuild": "sometimes"}))
     bad = runner.invoke(app, ["invoke", "build_fact_transactions", str(event)])
     assert bad.exit_code == 1 and '"statusCode": 400' in bad.output
+
+
+def test_demo_shows_one_line_per_job_and_no_lambda_logs(tmp_path):
+    """What a newcomer sees: a line per job as it ends, the table of what was built
+    and where to look next; no JSON log lines, no EMF blobs, no Prefect chatter."""
+    shared_file("congress", "house_all_transactions.json")  # the demo's real data
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "demo"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sys.path),
+            "SHARED_DATA": SHARED,
+            "WAREHOUSE_URI": str(tmp_path / "warehouse"),
+            "PREFECT_HOME": str(tmp_path / ".prefect"),
+            "COLUMNS": "200",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    for job in ORDER:
+        done = [line for line in lines if line.strip().startswith(f"✓ {job}:")]
+        assert len(done) == 1, (job, proc.stdout)
+    assert "silver/ptr_transactions" in proc.stdout  # the table of what was built
+    assert "flows/cli.py -- ui" in proc.stdout  # and where to look next
+    noise = [line for line in lines if line.lstrip().startswith("{")]
+    assert noise == [], noise[:3]  # Powertools JSON and EMF stay in Lambda
+    assert "worker thread" not in proc.stdout + proc.stderr

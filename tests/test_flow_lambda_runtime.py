@@ -9,6 +9,7 @@ from prefect.testing.utilities import prefect_test_harness
 from common.congress import demo_data
 from common.congress.tables import DIMENSIONS
 from common.errors import InvalidEvent
+from common.jobs import run_job
 from common.storage import Warehouse
 from flows.lambda_runtime import LambdaFunctionError
 from tests.aws_server import CREDENTIALS
@@ -22,27 +23,56 @@ def prefect_api():
         yield
 
 
+GOLD = [
+    "build_dim_assets",
+    "build_dim_dates",
+    "build_fact_transactions",
+    "compute_trending_stocks",
+]
+
+
 @pytest.fixture
 def endpoint(warehouse, tmp_path, monkeypatch):
     env = {"WAREHOUSE_URI": warehouse.root}
-    with lambda_endpoint(str(tmp_path / "code"), env, prefix="data-platform") as url:
+    with lambda_endpoint(str(tmp_path / "code"), env, prefix="data-platform") as ep:
         for k, v in CREDENTIALS.items():
             monkeypatch.setenv(k, v)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", ep.url)
         monkeypatch.setenv("LAMBDA_FUNCTION_PREFIX", "data-platform")
-        yield url
+        yield ep
 
 
-def test_flow_on_lambda_equals_local_run(warehouse, endpoint, tmp_path, monkeypatch):
+@pytest.fixture
+def in_process(monkeypatch):
+    """The jobs this process runs itself (flows.tasks' own call of run_job)."""
+    from flows import tasks
+
+    ran: list[str] = []
+
+    def recording(job, event, *args, **kwargs):
+        ran.append(job.name)
+        return run_job(job, event, *args, **kwargs)
+
+    monkeypatch.setattr(tasks, "run_job", recording)
+    return ran
+
+
+def test_flow_on_lambda_equals_local_run(
+    warehouse, endpoint, in_process, tmp_path, monkeypatch
+):
     from flows.congress_gold import congress_gold
 
     demo_data.generate(warehouse, rows=2_000, members=20, assets=80, seed=21)
     on_lambda = congress_gold(rebuild=True, build_members=False, runtime="lambda")
+    assert in_process == []
+    assert sorted(job for job, _ in endpoint.calls) == sorted(GOLD)
+    assert dict(endpoint.calls)["build_fact_transactions"] == {"rebuild": True}
 
     local_wh = Warehouse(str(tmp_path / "local"))
     demo_data.generate(local_wh, rows=2_000, members=20, assets=80, seed=21)
     monkeypatch.setenv("WAREHOUSE_URI", local_wh.root)  # local tasks write here
     local = congress_gold(rebuild=True, build_members=False)
+    assert sorted(in_process) == sorted(GOLD) and len(endpoint.calls) == len(GOLD)
 
     assert on_lambda == local
     mine, theirs = snapshot(warehouse), snapshot(local_wh)
@@ -50,7 +80,7 @@ def test_flow_on_lambda_equals_local_run(warehouse, endpoint, tmp_path, monkeypa
         assert mine[table].equals(theirs[table]), table
 
 
-def test_mixed_runtimes_per_task(warehouse, endpoint):
+def test_mixed_runtimes_per_task(warehouse, endpoint, in_process):
     from flows.congress_gold import congress_gold
 
     demo_data.generate(warehouse, rows=500, members=10, assets=30, seed=22)
@@ -58,18 +88,24 @@ def test_mixed_runtimes_per_task(warehouse, endpoint):
         rebuild=True, build_members=False, lambda_jobs=["build_fact_transactions"]
     )
     assert result["fact_ptr_transactions"]["transactions_processed"] > 0
+    assert [job for job, _ in endpoint.calls] == ["build_fact_transactions"]
+    assert sorted(in_process) == sorted(set(GOLD) - {"build_fact_transactions"})
 
 
-def test_400_surfaces_as_invalid_event_naming_the_field(warehouse, endpoint):
+def test_400_surfaces_as_invalid_event_naming_the_field(
+    warehouse, endpoint, in_process
+):
     from flows.congress_gold import build_fact_transactions
 
     demo_data.generate(warehouse, rows=200, members=5, assets=10, seed=23)
     with pytest.raises(InvalidEvent) as err:
         build_fact_transactions.fn({"since_date": "not-a-date"}, runtime="lambda")
     assert err.value.field == "since_date"
+    assert endpoint.calls == [("build_fact_transactions", {"since_date": "not-a-date"})]
+    assert in_process == []
 
 
-def test_function_error_surfaces_with_its_type(warehouse, endpoint):
+def test_function_error_surfaces_with_its_type(warehouse, endpoint, in_process):
     from flows.congress_gold import build_fact_transactions
 
     demo_data.generate(warehouse, rows=200, members=5, assets=10, seed=24)
@@ -78,3 +114,5 @@ def test_function_error_surfaces_with_its_type(warehouse, endpoint):
         LambdaFunctionError, match="MissingTable: Dimension table dim_dates"
     ):
         build_fact_transactions.fn({"rebuild": True}, runtime="lambda")
+    assert endpoint.calls == [("build_fact_transactions", {"rebuild": True})]
+    assert in_process == []

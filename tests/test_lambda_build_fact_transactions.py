@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 from typing import cast
@@ -83,3 +84,82 @@ def test_scenarios_through_the_packaged_handler(code_dir, tmp_path):
     assert out["errorType"] == "MissingTable"
     assert "Dimension table dim_assets not found" in out["errorMessage"]
     assert {k: wh.read_bytes(k) for k in wh.keys("gold/facts")} == before
+
+
+def split_silver(wh: Warehouse, *bounds: dt.datetime) -> list[pl.DataFrame]:
+    """Silver cut at ingest-time bounds into consecutive parts (the rest dropped)."""
+    s = pl.read_parquet(wh.uri("silver/ptr_transactions/*.parquet"))
+    wh.delete(wh.keys("silver/ptr_transactions"))
+    ts = pl.col("silver_ingest_ts")
+    return [s.filter((ts >= lo) & (ts < hi)) for lo, hi in itertools.pairwise(bounds)]
+
+
+def snapshot(wh: Warehouse) -> dict[str, bytes]:
+    keys = [k for p in ("gold", "quarantine", "_state") for k in wh.keys(p)]
+    return {k: wh.read_bytes(k) for k in keys}
+
+
+def day(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def test_scenario_2_as_written_through_the_zip(code_dir, tmp_path):
+    """Fact holds data through 2024-11-30; new silver covers 2024-12-01..14;
+    {"rebuild": false, "since_date": "2024-12-01"} processes only the new rows."""
+    wh = Warehouse(str(tmp_path / "wh"))
+    demo_data.generate(wh, rows=4_000, members=30, assets=100, seed=9)
+    old, new = split_silver(
+        wh, day("2000-01-01"), day("2024-12-01"), day("2024-12-15")
+    )
+    newest = cast(dt.datetime, old["silver_ingest_ts"].max())
+    assert dt.date(2024, 11, 20) < newest.date() <= dt.date(2024, 11, 30)
+    assert new.height > 0
+    demo_data.append_silver(wh, old, "through-2024-11-30")
+    assert call(code_dir, wh, {"rebuild": True})["statusCode"] == 200
+    before = {k: wh.read_bytes(k) for k in wh.keys("gold/facts")}
+    demo_data.append_silver(wh, new, "2024-12-01-to-14")
+
+    resp = call(code_dir, wh, {"rebuild": False, "since_date": "2024-12-01"})
+    assert resp["statusCode"] == 200, resp
+    body = json.loads(resp["body"])
+    new_ids = new.select(
+        pl.format("{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3))
+    ).n_unique()
+    assert body["transactions_processed"] == new_ids
+    # only months holding new rows (or older versions of them) were rewritten
+    after = {k: wh.read_bytes(k) for k in wh.keys("gold/facts")}
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert body["files_written"] == len(changed) > 0
+    assert len(changed) < len(before)
+
+    # the oracle: one rebuild over the same silver gives the same table
+    incremental = read_fact(wh)
+    assert call(code_dir, wh, {"rebuild": True})["statusCode"] == 200
+    assert incremental.equals(read_fact(wh))
+
+
+def test_since_date_that_would_skip_rows_is_refused_with_the_count(code_dir, tmp_path):
+    wh = Warehouse(str(tmp_path / "wh"))
+    demo_data.generate(wh, rows=4_000, members=30, assets=100, seed=9)
+    old, gap, new = split_silver(
+        wh,
+        day("2000-01-01"),
+        day("2024-11-28"),
+        day("2024-12-01"),
+        day("2024-12-15"),
+    )
+    demo_data.append_silver(wh, old, "old")
+    assert call(code_dir, wh, {"rebuild": True})["statusCode"] == 200
+    # rows that land after the fact's watermark and before 2024-12-01
+    late = old.head(3).with_columns(silver_ingest_ts=pl.lit(day("2024-11-29T08:00")))
+    gap = pl.concat([gap, late])
+    demo_data.append_silver(wh, gap, "gap")
+    demo_data.append_silver(wh, new, "new")
+    before = snapshot(wh)
+
+    resp = call(code_dir, wh, {"rebuild": False, "since_date": "2024-12-01"})
+    assert resp["statusCode"] == 400
+    body = json.loads(resp["body"])
+    assert body["field"] == "since_date"
+    assert f"would skip {gap.height} silver rows" in body["message"]
+    assert snapshot(wh) == before

@@ -70,6 +70,7 @@ def build_years(ctx: JobContext, years: list[int]) -> dict[str, Any]:
     rows = fact.fact_rows(latest.sort(fact.fact_order()), dims)
     FactPtrTransactions.validate(rows.drop(fact.PARTITION))
     parts, _ = plan_partitions(rows, {})
+    ctx.check_lease()
     written = write_partitions(wh, parts)
     return {
         "years": years,
@@ -82,7 +83,7 @@ def build_years(ctx: JobContext, years: list[int]) -> dict[str, Any]:
 def finish(ctx: JobContext, written: list[str]) -> dict[str, Any]:
     wh = ctx.warehouse
     stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in set(written)]
-    deleted = wh.delete(stale)
+    deleted = ctx.delete(stale)
     high = (
         scan_silver(ctx.warehouse)
         .select(pl.col("silver_ingest_ts").max())
@@ -92,6 +93,6 @@ def finish(ctx: JobContext, written: list[str]) -> dict[str, Any]:
     max_key = pl.scan_parquet(wh.uri(INDEX)).select(pl.col("transaction_key").max())
     fact_index.rebuild(wh)
     state = {"watermark": high.isoformat(), "max_key": max_key.collect().item() or 0}
-    ctx.state.put(STATE_KEY, state)
+    ctx.commit(STATE_KEY, state)
     wh.delete([INDEX])
     return {"files_deleted": deleted, "watermark": high.isoformat()}

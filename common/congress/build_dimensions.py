@@ -29,6 +29,7 @@ def build_members(ctx: JobContext, p: LegislatorSources) -> dict[str, Any]:
     else:
         before, dim = pl.DataFrame(), dim_members.with_keys(versions, 1)
     dim = DimMembers.validate(dim)
+    ctx.check_lease()
     wh.write_parquet(dim, key)
     return {
         "rows_out": dim.height,
@@ -73,6 +74,7 @@ def build_dates(ctx: JobContext, p: NoParams) -> dict[str, Any]:
         .collect()
     )
     dim = DimDates.validate(calendar(span["lo"].item(), span["hi"].item()))
+    ctx.check_lease()
     ctx.warehouse.write_parquet(dim, DIMENSIONS["dim_dates"])
     return {"rows_out": dim.height, "files_written": 1}
 
@@ -105,6 +107,7 @@ def build_assets(ctx: JobContext, p: NoParams) -> dict[str, Any]:
     dim = DimAssets.validate(
         dim.select("asset_key", "asset_name", "ticker").sort("asset_key")
     )
+    ctx.check_lease()
     wh.write_parquet(dim, key)
     return {"rows_out": dim.height, "assets_added": new.height, "files_written": 1}
 

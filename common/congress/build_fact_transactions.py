@@ -77,15 +77,27 @@ def select_batch(
     return silver.filter(ts > watermark) if watermark else silver
 
 
-def check_params(p: BuildFactParams, watermark: dt.datetime | None) -> None:
+def check_params(
+    p: BuildFactParams, watermark: dt.datetime | None, silver: pl.LazyFrame
+) -> None:
     if p.rebuild and p.since_date:
         raise InvalidEvent("since_date", "cannot be combined with rebuild=true")
-    if p.since_date and watermark and p.since_date > watermark.date():
-        raise InvalidEvent(
-            "since_date",
-            f"{p.since_date} is after the watermark {watermark.isoformat()}: "
-            "silver rows in between would never be processed",
-        )
+    if p.since_date and p.since_date > dt.datetime.now(dt.UTC).date():
+        raise InvalidEvent("since_date", f"{p.since_date} is in the future")
+    if p.since_date and watermark:
+        # A since_date past the watermark is fine unless silver holds rows in between:
+        # those would be behind the next watermark and never be processed.
+        start = dt.datetime.combine(p.since_date, dt.time())
+        ts = pl.col("silver_ingest_ts")
+        between = silver.filter((ts > watermark) & (ts < start)).select(pl.len())
+        skipped = between.collect().item() if start > watermark else 0
+        if skipped:
+            raise InvalidEvent(
+                "since_date",
+                f"{p.since_date} would skip {skipped} silver rows ingested after the "
+                f"watermark {watermark.isoformat()} and before {start.isoformat()}; "
+                "use an earlier since_date, or none",
+            )
 
 
 def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
@@ -95,8 +107,8 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     watermark = (
         dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
     )
-    check_params(p, watermark)
     silver = scan_silver(wh).select(fact.SILVER_INPUT)
+    check_params(p, watermark, silver)
     batch, rejected = split_valid(
         select_batch(silver, p, watermark).collect(), SILVER_INPUT
     )
@@ -138,11 +150,12 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         FactPtrTransactions.validate(rows.drop(fact.PARTITION))
     elif gaining or losing:
         FactPtrTransactions.validate(pl.concat([*gaining.values(), *losing.values()]))
+    ctx.check_lease()
     written = write_partitions(wh, gaining) + write_partitions(wh, losing)
     emptied = [k for k, df in losing.items() if df.is_empty()]
     if p.rebuild:
         emptied = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in gaining]
-    deleted = wh.delete(emptied)
+    deleted = ctx.delete(emptied)
     quarantined = write_quarantine(wh, rejected)
     if p.rebuild:
         fact_index.replace(wh, rows)
@@ -151,7 +164,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     top = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
     updated = next_state(p.rebuild, watermark, high, top)
     if updated != state:
-        ctx.state.put(STATE_KEY, updated)
+        ctx.commit(STATE_KEY, updated)
     return {
         "transactions_processed": processed,
         "files_written": written,

@@ -97,6 +97,7 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     )
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:12]
+    ctx.check_lease()
     if silver.height:
         wh.write_parquet(silver, f"{SILVER_PTR}/part-{stamp}-{digest}.parquet")
     if quarantine.height:

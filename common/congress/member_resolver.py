@@ -2,8 +2,9 @@
 
 Names are normalised (case, accents, punctuation, honorifics and suffixes, initials).
 A candidate must match on last name (every token of it present in the filer's name);
-the first name, middle name or nickname, the seat (state and district) and a House term
-covering the trade date break ties. No candidate, or a tie at the top: unresolved.
+then the first name, middle name or nickname counts most, the seat (state and
+district) next, and a House term covering the trade date last. No candidate, or a tie
+at the top: unresolved.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ class MemberResolver:
     ) -> int:
         if not set(c.last) <= words:
             return -1
-        score = 2 * bool(c.given & words)
+        # The name outranks the seat: filers often give a stale seat (a district
+        # renumbered since) or none, and a former member who held that seat under
+        # another first name must not tie with the member named.
+        score = 8 * bool(c.given & words)
         if (state, district) in c.seats:
             score += 4
         elif any(s == state for s, _ in c.seats):

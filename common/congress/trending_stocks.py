@@ -103,6 +103,7 @@ def compute(ctx: JobContext, p: TrendingParams) -> dict[str, Any]:
     as_of = p.as_of_date or rows.select(pl.col("trade_date").max()).collect().item()
     out = TrendingStocks.validate(aggregate(rows, as_of).collect())
     key = trending_key(as_of)
+    ctx.check_lease()
     wh.write_parquet(out, key)
     return {"as_of_date": as_of.isoformat(), "rows_out": out.height, "files_written": 1}
 

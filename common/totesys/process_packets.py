@@ -121,14 +121,9 @@ def output_key(name: str, packet_id: int, newest: dt.datetime) -> str:
 
 
 def put(processed: Warehouse, key: str, frame: pl.DataFrame) -> bool:
-    """Put-if-absent; an identical object already there (a rerun) counts as written."""
-    buf = io.BytesIO()
-    frame.write_parquet(buf, compression="zstd")
-    try:
-        processed.put_if_absent(key, buf.getvalue())
-    except FileExistsError:
-        if processed.read_bytes(key) != buf.getvalue():
-            raise
+    """Put-if-absent; an object with the same rows already there (a rerun) counts as
+    written."""
+    if not processed.create_parquet(frame, key):
         logger.info("output already written by an earlier run", extra={"key": key})
     return True
 
@@ -184,7 +179,10 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
         key = packet_key(packet.table, packet.id)
         if not ingestion.exists(key):
             raise InvalidEvent("packets", f"no packet at {ingestion.uri(key)}")
-        delta = pl.read_ndjson(ingestion.uri(key), infer_schema_length=None)
+        # One GET, parsed in memory: Polars' own cloud NDJSON reader stages files in
+        # a folder it derives from $HOME, which Lambda does not set.
+        raw = io.BytesIO(ingestion.read_bytes(key))
+        delta = pl.read_ndjson(raw, infer_schema_length=None)
         pk = SOURCES[packet.table]
         after = absorb(source_state(wh, packet.table), delta, pk)
         delta = delta.sort("last_updated").unique(pk, keep="last")
@@ -227,7 +225,7 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
                 state["next_sales_record_id"] += rows.height
         wh.write_parquet(after, state_key(packet.table))
         done[packet.table] = sorted({*seen, packet.id})
-        ctx.state.put(STATE, state)
+        ctx.commit(STATE, state)
         publish_last_id(packet.table, max(done[packet.table]))
         status = "processed late" if packet.id < max(seen, default=0) else "processed"
         report.append({"table": packet.table, "id": packet.id, "status": status})
