@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -34,6 +35,13 @@ from common.errors import LeaseHeld, LeaseLost
 from common.settings import Settings
 
 HOST = socket.gethostname()
+HOST_TAG = re.sub(r"[^A-Za-z0-9-]", "_", HOST)
+
+
+def temp_name(name: str) -> str:
+    """A hidden name to write `name` under before renaming it into place; it tells
+    which process wrote it, so debris of a dead writer can be swept (storage.py)."""
+    return f".{name}.{HOST_TAG}-{os.getpid()}-{uuid.uuid4().hex}.tmp"
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,7 @@ class LocalStateStore(StateStore):
     def _write(self, key: str, value: dict[str, Any]) -> None:
         path = self._path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{uuid.uuid4().hex}.tmp"
+        tmp = os.path.join(os.path.dirname(path), temp_name(os.path.basename(path)))
         with open(tmp, "w") as f:
             json.dump(value, f, sort_keys=True)
         os.replace(tmp, path)

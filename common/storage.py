@@ -13,8 +13,6 @@ import io
 import os
 import posixpath
 import re
-import time
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,16 +21,15 @@ import polars as pl
 from obstore.exceptions import AlreadyExistsError
 from obstore.store import LocalStore, ObjectStore, from_url
 
-from common.state import HOST, pid_alive
+from common.state import HOST_TAG, pid_alive, temp_name
 
-# A local write goes to a hidden temporary name beside its target first: Hive-style
-# readers (Spark, DuckDB, Polars given a folder) skip names starting with "." or "_".
-# The name carries host and pid, so a later run can tell a dead writer's debris.
-TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)-[0-9a-f]{32}\.tmp$")
-# obstore's local store stages a put as `<key>#<n>` and renames it when complete.
-HOST_TAG = re.sub(r"[^A-Za-z0-9-]", "_", HOST)
-STAGED = re.compile(r"#\d+$")
-STAGED_ORPHAN_SECONDS = 600  # no single put of ours takes this long
+# Every local write goes to a hidden temporary name beside its target first, then is
+# renamed: Hive-style readers (Spark, DuckDB, Polars given a folder) skip names that
+# start with "." or "_". The name carries host and pid, so a later run can tell a dead
+# writer's debris (obstore may add its own `#<n>` staging suffix to it).
+TEMP = re.compile(
+    r"^\.(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)-[0-9a-f]{32}\.tmp(#\d+)?$"
+)
 
 
 def write_zstd_parquet(df: pl.DataFrame, target: str | io.BytesIO) -> None:
@@ -101,9 +98,23 @@ class Warehouse:
     def put_if_absent(self, key: str, data: bytes) -> None:
         """Create `key` or raise FileExistsError naming it; never overwrites."""
         try:
-            obstore.put(self.store, key, data, mode="create")
+            if self.is_local:  # a hidden temp, then obstore's rename-if-not-exists
+                tmp = self._temp(key)
+                obstore.put(self.store, tmp, data)
+                try:
+                    obstore.rename(self.store, tmp, key, overwrite=False)
+                finally:
+                    if os.path.exists(os.path.join(self.root, tmp)):
+                        obstore.delete(self.store, tmp)
+            else:
+                obstore.put(self.store, key, data, mode="create")
         except (FileExistsError, AlreadyExistsError) as exc:
             raise FileExistsError(f"object already exists: {self.uri(key)}") from exc
+
+    def _temp(self, key: str) -> str:
+        folder, name = posixpath.split(key)
+        os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+        return posixpath.join(folder, temp_name(name))
 
     def sweep_orphans(self) -> int:
         """Delete temporary files that crashed local writers left behind (a live
@@ -111,19 +122,14 @@ class Warehouse:
         multipart upload is invisible until complete."""
         if not self.is_local:
             return 0
-        orphans = []
-        now = time.time()
-        for folder, _, files in os.walk(self.root):
-            for name in files:
-                path = os.path.join(folder, name)
-                temp = TEMP.match(name)
-                mine = temp and temp["host"] == HOST_TAG
-                dead = mine and not pid_alive(int(temp["pid"]))  # type: ignore[index]
-                stale = STAGED.search(name) and (
-                    now - os.path.getmtime(path) > STAGED_ORPHAN_SECONDS
-                )
-                if dead or stale:
-                    orphans.append(path)
+        orphans = [
+            os.path.join(folder, name)
+            for folder, _, files in os.walk(self.root)
+            for name in files
+            if (temp := TEMP.match(name))
+            and temp["host"] == HOST_TAG
+            and not pid_alive(int(temp["pid"]))
+        ]
         for path in orphans:
             os.remove(path)
         return len(orphans)
@@ -137,21 +143,21 @@ class Warehouse:
         if self.is_local:
             # A local file grows while Polars writes it; an S3 PUT (or multipart upload)
             # only becomes visible once complete. So locally: temp name + atomic rename.
-            folder, name = posixpath.split(key)
-            tmp = posixpath.join(
-                folder, f".{name}.{HOST_TAG}-{os.getpid()}-{uuid.uuid4().hex}.tmp"
-            )
-            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+            tmp = self._temp(key)
             write_zstd_parquet(df, self.uri(tmp))
             obstore.rename(self.store, tmp, key)
         else:
             write_zstd_parquet(df, self.uri(key))
 
     def write_ipc(self, df: pl.DataFrame, key: str) -> None:
-        """Write `df` whole at `key` as uncompressed Arrow IPC (one PUT; obstore's
-        local store stages the file and renames it)."""
-        buf = df.write_ipc(None)
-        obstore.put(self.store, key, buf.getvalue())
+        """Write `df` whole at `key` as uncompressed Arrow IPC (one PUT)."""
+        data = df.write_ipc(None).getvalue()
+        if self.is_local:
+            tmp = self._temp(key)
+            obstore.put(self.store, tmp, data)
+            obstore.rename(self.store, tmp, key)
+        else:
+            obstore.put(self.store, key, data)
 
     def read_ipc(self, key: str) -> pl.DataFrame:
         if self.is_local:

@@ -28,7 +28,7 @@ class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123:function:" + sys.argv[2]
     log_group_name = log_stream_name = "local"
     def get_remaining_time_in_millis(self): return 900_000
-event = json.load(sys.stdin)
+event = json.loads(sys.argv[3])
 try:
     import lambda_function
     out = {"result": lambda_function.handler(event, Context())}
@@ -57,14 +57,16 @@ def unpack(function: str, dest: str) -> str:
     return dest
 
 
-def invoke(
+def start(
     code_dir: str, function: str, event: Any, env: dict[str, str]
-) -> dict[str, Any]:
-    """{"result": <handler return>} or {"errorType", "errorMessage"}; logs in "logs"."""
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", RUNNER, code_dir, function],
-        input=json.dumps(event),
-        capture_output=True,
+) -> subprocess.Popen[str]:
+    """The handler running in its own clean interpreter (to wait for, or to kill)."""
+    argv = [sys.executable, "-I", "-S", "-c", RUNNER, code_dir, function]
+    return subprocess.Popen(
+        [*argv, json.dumps(event)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={
             "PATH": os.environ.get("PATH", ""),
@@ -72,9 +74,19 @@ def invoke(
             "AWS_LAMBDA_FUNCTION_NAME": function,
             **env,
         },
-        timeout=600,
     )
-    logs, sep, result = proc.stdout.rpartition("\n@@RESULT@@")
+
+
+def result(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    """{"result": <handler return>} or {"errorType", "errorMessage"}; logs in "logs"."""
+    stdout, stderr = proc.communicate(timeout=600)
+    logs, sep, out = stdout.rpartition("\n@@RESULT@@")
     if not sep:
-        raise RuntimeError(f"runner crashed ({proc.returncode}): {proc.stderr[-3000:]}")
-    return {**json.loads(result), "logs": logs + proc.stderr}
+        raise RuntimeError(f"runner crashed ({proc.returncode}): {stderr[-3000:]}")
+    return {**json.loads(out), "logs": logs + stderr}
+
+
+def invoke(
+    code_dir: str, function: str, event: Any, env: dict[str, str]
+) -> dict[str, Any]:
+    return result(start(code_dir, function, event, env))

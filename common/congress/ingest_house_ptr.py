@@ -95,13 +95,19 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
         ],
         how="diagonal_relaxed",
     )
-    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
-    digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:12]
+    # Outputs are named by the source's content: the same file ingested again (a
+    # rerun after a crash, a duplicate trigger) finds them there and adds nothing.
+    digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:16]
+    outputs = {
+        f"{SILVER_PTR}/part-{digest}.parquet": silver,
+        f"{QUARANTINE_PTR}/{digest}.parquet": quarantine,
+    }
     ctx.check_lease()
-    if silver.height:
-        wh.write_parquet(silver, f"{SILVER_PTR}/part-{stamp}-{digest}.parquet")
-    if quarantine.height:
-        wh.write_parquet(quarantine, f"{QUARANTINE_PTR}/{stamp}-{digest}.parquet")
+    written = 0
+    for key, frame in outputs.items():
+        if frame.height and not wh.exists(key):
+            wh.write_parquet(frame, key)
+            written += 1
     unresolved = sorted(
         set(silver.filter(pl.col("bioguide_id").is_null())["filer_name"].to_list())
     )
@@ -114,6 +120,7 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
         "quarantined": quarantine.height,
         "resolved_share": round(resolved / silver.height, 4) if silver.height else 0.0,
         "unresolved_names": unresolved,
+        "files_written": written,
     }
 
 
