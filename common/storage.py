@@ -38,19 +38,64 @@ def write_zstd_parquet(df: pl.DataFrame, target: str | io.BytesIO) -> None:
     df.write_parquet(target, compression="zstd", compression_level=1)
 
 
-def read_uri(uri: str) -> bytes:
-    """Bytes of one object anywhere obstore reaches (a path, file:// or s3:// URI)."""
-    if "://" not in uri or uri.startswith("file://"):
-        path = os.path.abspath(uri.removeprefix("file://"))
-        folder, name = os.path.split(path)
-        store: ObjectStore = LocalStore(folder)
-    else:
-        folder, name = uri.rsplit("/", 1)
-        store = from_url(folder)
-    try:
-        return bytes(obstore.get(store, name).bytes())
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"no object at {uri}") from exc
+def is_local_uri(uri: str) -> bool:
+    return "://" not in uri or uri.startswith("file://")
+
+
+def normalize_uri(uri: str) -> str:
+    """A local path made absolute with `..` and symlinks resolved; an s3:// URI as
+    given once it holds no `.`/`..` segment. Any other scheme is refused."""
+    if is_local_uri(uri):
+        return os.path.realpath(uri.removeprefix("file://"))
+    scheme, _, rest = uri.partition("://")
+    if scheme != "s3":
+        raise ValueError(f"scheme {scheme}:// is not a source location")
+    if any(part in (".", "..") for part in rest.split("/")):
+        raise ValueError("a location may not contain . or .. segments")
+    return uri.rstrip("/")
+
+
+class SourceRoots:
+    """Where events may point a job's reads (SOURCE_ROOTS, comma-separated; by default
+    the warehouse's bronze/): any other location, path trick or URL scheme is an
+    invalid event naming the field, so an event cannot make a job read what it
+    should not."""
+
+    def __init__(self, roots: list[str]) -> None:
+        self.roots = [normalize_uri(r) for r in roots]
+
+    @classmethod
+    def from_env(cls, warehouse: Warehouse) -> SourceRoots:
+        configured = os.environ.get("SOURCE_ROOTS", "")
+        return cls([r for r in configured.split(",") if r] or [warehouse.uri("bronze")])
+
+    def check(self, uri: str, field: str) -> str:
+        from common.errors import InvalidEvent
+
+        try:
+            target = normalize_uri(uri)
+        except ValueError as exc:
+            raise InvalidEvent(field, f"{uri}: {exc}") from exc
+        sep = os.sep if is_local_uri(target) else "/"
+        if not any(target.startswith(root + sep) for root in self.roots):
+            raise InvalidEvent(
+                field, f"{uri} is outside the source roots {', '.join(self.roots)}"
+            )
+        return target
+
+    def read(self, uri: str, field: str) -> bytes:
+        """Bytes of one object under a source root (FileNotFoundError naming it)."""
+        location = self.check(uri, field)
+        if is_local_uri(location):
+            folder, name = os.path.split(location)
+            store: ObjectStore = LocalStore(folder)
+        else:
+            folder, name = location.rsplit("/", 1)
+            store = from_url(folder)
+        try:
+            return bytes(obstore.get(store, name).bytes())
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"no object at {uri}") from exc
 
 
 class Warehouse:

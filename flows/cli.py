@@ -65,17 +65,27 @@ def built_tables(wh: Warehouse) -> Table:
     return table
 
 
-def shared_congress() -> dict[str, str] | None:
-    """The real public files beside the repo (../shared/data), if present."""
+def shared_congress(wh: Warehouse) -> dict[str, str] | None:
+    """The real public files beside the repo (../shared/data), if present, dropped into
+    the warehouse's bronze/ as production does: events may only name files there."""
     folder = Path(os.environ.get("SHARED_DATA", "../shared/data")) / "congress"
     files = {
-        "source_uri": folder / "house_all_transactions.json",
-        "legislators_current_uri": folder / "legislators-current.yaml",
-        "legislators_historical_uri": folder / "legislators-historical.csv",
+        "source_uri": ("house_all_transactions.json", "bronze/house/all.json"),
+        "legislators_current_uri": (
+            "legislators-current.yaml",
+            congress_tables.BRONZE_LEGISLATORS_CURRENT,
+        ),
+        "legislators_historical_uri": (
+            "legislators-historical.csv",
+            congress_tables.BRONZE_LEGISLATORS_HISTORICAL,
+        ),
     }
-    if all(p.exists() for p in files.values()):
-        return {k: str(p.resolve()) for k, p in files.items()}
-    return None
+    if not all((folder / name).exists() for name, _ in files.values()):
+        return None
+    for name, key in files.values():
+        if not wh.exists(key):
+            wh.put_if_absent(key, (folder / name).read_bytes())
+    return {field: wh.uri(key) for field, (_, key) in files.items()}
 
 
 def brief(summary: dict[str, Any]) -> str:
@@ -194,7 +204,7 @@ def run(
 def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> None:
     """Run the whole Congress flow and show what it built: on the real public files in
     ../shared/data when present, else on generated demo data."""
-    real = shared_congress()
+    real = shared_congress(warehouse())
     if real:
         console.print("Congress flow on the real files in ../shared/data/congress")
         run_flow(FlowName.congress_gold, True, None, **real)

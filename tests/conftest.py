@@ -5,10 +5,18 @@ import os
 import pytest
 
 from common.storage import Warehouse
-from tests.shared_data import in_ci
+from tests.shared_data import SHARED, in_ci
 
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "DataPlatformTests")
+
+
+@pytest.fixture(autouse=True)
+def source_roots(tmp_path, monkeypatch) -> None:
+    """Jobs may read the real files in shared/data and the test warehouse's bronze/
+    (set explicitly: by default only a warehouse's own bronze/ is allowed)."""
+    roots = [os.path.abspath(SHARED), str(tmp_path / "warehouse" / "bronze")]
+    monkeypatch.setenv("SOURCE_ROOTS", ",".join(roots))
 
 
 @pytest.fixture

@@ -62,6 +62,10 @@ def start(
 ) -> subprocess.Popen[str]:
     """The handler running in its own clean interpreter (to wait for, or to kill)."""
     argv = [sys.executable, "-I", "-S", "-c", RUNNER, code_dir, function]
+    if os.environ.get("SOURCE_ROOTS") and "WAREHOUSE_URI" in env:
+        # the test's roots (shared/data), and the warehouse's own bronze/ as usual
+        roots = f"{os.environ['SOURCE_ROOTS']},{env['WAREHOUSE_URI']}/bronze"
+        env = {"SOURCE_ROOTS": roots, **env}
     return subprocess.Popen(
         [*argv, json.dumps(event)],
         stdin=subprocess.DEVNULL,

@@ -56,7 +56,7 @@ def test_real_file_every_row_lands_once_and_resolves(warehouse):
     )
 
 
-def test_reingesting_the_same_file_adds_nothing(warehouse, tmp_path):
+def test_reingesting_the_same_file_adds_nothing(warehouse):
     source = shared_file("congress", "house_all_transactions.json")
     first = ingest(warehouse, source)
     files = {k: warehouse.read_bytes(k) for k in warehouse.keys("silver")}
@@ -65,7 +65,8 @@ def test_reingesting_the_same_file_adds_nothing(warehouse, tmp_path):
     assert {k: warehouse.read_bytes(k) for k in warehouse.keys("silver")} == files
     # a changed file is new data: its rows keep their transaction indexes
     rows = json.loads(Path(source).read_text())
-    changed = tmp_path / "changed.json"
+    changed = Path(warehouse.root) / "bronze" / "house" / "changed.json"
+    changed.parent.mkdir(parents=True)
     changed.write_text(json.dumps([*rows, {**rows[0], "amount": "$1,001 - $15,000"}]))
     ingest(warehouse, str(changed))
     silver = pl.read_parquet(warehouse.uri(f"{SILVER_PTR}/*.parquet"))
@@ -119,16 +120,14 @@ def test_parse_brackets_and_dates():
     assert "disclosure_date: before transaction_date" in p["reason"][3]
 
 
-def test_bad_source_is_an_invalid_event(warehouse, tmp_path):
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    for uri, field in [
-        (str(bad), "source_uri"),
-        (str(tmp_path / "missing.json"), "source_uri"),
-    ]:
+def test_bad_source_is_an_invalid_event(warehouse):
+    bronze = Path(warehouse.root) / "bronze" / "house"
+    bronze.mkdir(parents=True)
+    (bronze / "bad.json").write_text("{not json")
+    for name, problem in [("bad.json", "not a JSON array"), ("none.json", "no object")]:
         with pytest.raises(InvalidEvent) as err:
-            ingest(warehouse, uri)
-        assert err.value.field == field
+            ingest(warehouse, str(bronze / name))
+        assert err.value.field == "source_uri" and problem in str(err.value)
     assert warehouse.keys(SILVER_PTR) == []
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import random
+
 import boto3
 import polars as pl
 
-from common.jobs import run_job
+from common import id_ranges
+from common.jobs import JobContext, run_job
 from common.storage import Warehouse
-from common.totesys.process_packets import JOB
+from common.totesys.process_packets import JOB, STATE
 from tests.aws_server import create_state_table, moto_server
-from tests.totesys_packets import first_packets
+from tests.totesys_packets import dump_rows, first_packets, write_packet
 
 
 def test_s3_roots_and_ssm_packet_ids(monkeypatch):
@@ -49,4 +53,61 @@ def test_s3_roots_and_ssm_packet_ids(monkeypatch):
         state = boto3.client("dynamodb").get_item(
             TableName="state", Key={"pk": {"S": "state#totesys/packets"}}
         )
-        assert '"sales_order": [1]' in state["Item"]["value"]["S"]
+        assert '"sales_order": [[1, 1]]' in state["Item"]["value"]["S"]  # id ranges
+
+
+
+
+def run_with_state(warehouse, state, packets_ids):
+    """Seed the job state in moto's DynamoDB, run packets of those ids, return the
+    summary, the state item's size and the state read back."""
+    table = f"state-{random.getrandbits(32)}"  # moto's server outlives one test
+    with moto_server():
+        create_state_table(table)
+        os.environ["STATE_TABLE"] = table
+        try:
+            ctx = JobContext.from_env()
+            ctx.state.put(STATE, state)
+            ingestion = Warehouse(warehouse.uri("ingestion"))
+            rows = dump_rows("sales_order")[:3]
+            packets = [
+                write_packet(ingestion, "sales_order", i, rows) for i in packets_ids
+            ]
+            summary = run_job(JOB, {"packets": packets})
+            item = boto3.client("dynamodb").get_item(
+                TableName=table, Key={"pk": {"S": f"state#{STATE}"}}
+            )["Item"]
+            return summary, len(item["value"]["S"]), ctx.state.get(STATE)
+        finally:
+            del os.environ["STATE_TABLE"]
+
+
+def test_a_million_packet_ids_with_gaps_and_late_packets_in_dynamodb(warehouse):
+    """After 1,000,000 sales_order packets (some lost, some arrived late) the job
+    state is a small DynamoDB item, and the job still skips a replay and takes a
+    late packet."""
+    rng = random.Random(7)
+    lost = set(rng.sample(range(2, 1_000_000), 2_000))
+    late = set(rng.sample(sorted(lost), 1_000))  # arrived after later packets
+    arrived = sorted(set(range(1, 1_000_001)) - lost | late)
+    state = {"processed": {"sales_order": id_ranges.from_ids(arrived)}}
+    gap = min(lost - late)
+    summary, size, after = run_with_state(
+        warehouse, {**state, "next_sales_record_id": 1}, [arrived[500_000], gap]
+    )
+    status = {p["id"]: p["status"] for p in summary["packets"]}
+    assert status == {arrived[500_000]: "skipped", gap: "processed late"}
+    assert size < 40_000  # a tenth of DynamoDB's 400 KB item limit
+    assert after["processed"]["sales_order"] == id_ranges.from_ids([*arrived, gap])
+
+
+def test_a_state_of_todays_main_is_migrated_on_first_read(warehouse):
+    ids = [i for i in range(1, 30_001) if i % 997]  # a plain list, as main wrote it
+    summary, size, after = run_with_state(
+        warehouse,
+        {"processed": {"sales_order": ids}, "next_sales_record_id": 1},
+        [997, 30_001],
+    )
+    assert [p["status"] for p in summary["packets"]] == ["processed late", "processed"]
+    assert after["processed"]["sales_order"] == id_ranges.from_ids([*ids, 997, 30_001])
+    assert size < 2_000

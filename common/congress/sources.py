@@ -11,7 +11,7 @@ from common.congress.tables import (
     BRONZE_LEGISLATORS_HISTORICAL,
 )
 from common.errors import MissingTable
-from common.storage import Warehouse, read_uri
+from common.storage import SourceRoots, Warehouse
 
 
 class LegislatorSources(BaseModel):
@@ -21,12 +21,15 @@ class LegislatorSources(BaseModel):
     legislators_historical_uri: str | None = None
 
     def terms(self, wh: Warehouse) -> pl.DataFrame:
-        uris = [
-            self.legislators_current_uri or wh.uri(BRONZE_LEGISLATORS_CURRENT),
-            self.legislators_historical_uri or wh.uri(BRONZE_LEGISLATORS_HISTORICAL),
-        ]
+        roots = SourceRoots.from_env(wh)
+        uris = {
+            "legislators_current_uri": self.legislators_current_uri
+            or wh.uri(BRONZE_LEGISLATORS_CURRENT),
+            "legislators_historical_uri": self.legislators_historical_uri
+            or wh.uri(BRONZE_LEGISLATORS_HISTORICAL),
+        }
         try:
-            current, historical = (read_uri(u) for u in uris)
+            current, historical = (roots.read(u, field) for field, u in uris.items())
         except FileNotFoundError as exc:
             raise MissingTable(f"Legislators source not found: {exc}") from exc
         return all_terms(current, historical)

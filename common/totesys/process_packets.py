@@ -21,6 +21,7 @@ import polars as pl
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common import id_ranges
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
 from common.observability import emit, logger
@@ -37,14 +38,24 @@ TABLE_METRICS = {
     "quarantined": "RowsQuarantined",
     "objects": "ObjectsWritten",
 }
-DEPENDENCIES = ["staff", "department", "address", "counterparty"]
+# The only source tables whose latest rows a star table needs beyond the packet
+# itself, and the ones each packet table reads: staff rows join their department,
+# a department change re-emits its staff, and the same for counterparty <- address.
+# Other tables (sales_order among them) keep no state: their cost is the packet's.
+READS = {
+    "staff": ["department"],
+    "department": ["staff"],
+    "address": ["counterparty"],
+    "counterparty": ["address"],
+}
+MAX_PACKET_ID = 2**31 - 1
 
 
 class Packet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     table: str
-    id: int = Field(ge=1, strict=True)
+    id: int = Field(ge=1, le=MAX_PACKET_ID, strict=True)
 
     @field_validator("table")
     @classmethod
@@ -148,29 +159,34 @@ def publish_last_id(table: str, last: int) -> None:
 def pending(ctx: JobContext) -> list[dict[str, Any]]:
     """Packets in the ingestion root not processed yet (the flow's discovery)."""
     ingestion, _ = roots(ctx)
-    done = (ctx.state.get(STATE) or {}).get("processed", {})
+    done = processed_ids(ctx.state.get(STATE) or {})
     found = []
     for table in SOURCES:
         for key in ingestion.keys(table, ".jsonl"):
             match = PACKET.match(key)
-            if match and int(match["id"]) not in done.get(table, []):
+            if match and not id_ranges.contains(done.get(table, []), int(match["id"])):
                 found.append({"table": table, "id": int(match["id"])})
     return found
+
+
+def processed_ids(state: dict[str, Any]) -> dict[str, id_ranges.Ranges]:
+    """Processed packet ids per table, as ranges (lists of ids in older states)."""
+    return {t: id_ranges.migrate(v) for t, v in state.get("processed", {}).items()}
 
 
 def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     wh = ctx.warehouse
     ingestion, processed = roots(ctx)
     state = ctx.state.get(STATE) or {"processed": {}, "next_sales_record_id": 1}
-    done: dict[str, list[int]] = state["processed"]
+    done = state["processed"] = processed_ids(state)
     report: list[dict[str, Any]] = []
     tables: dict[str, dict[str, Any]] = {}
     for packet in sorted(p.packets, key=lambda k: (k.table, k.id)):
         seen = done.get(packet.table, [])
-        if packet.id in seen:
+        if id_ranges.contains(seen, packet.id):
             report.append({"table": packet.table, "id": packet.id, "status": "skipped"})
             continue
-        missing = sorted(set(range(1, packet.id)) - set(seen))
+        missing = id_ranges.gaps_below(seen, packet.id)
         if missing:
             logger.warning(
                 "packet ids missing before this one",
@@ -184,10 +200,11 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
         raw = io.BytesIO(ingestion.read_bytes(key))
         delta = pl.read_ndjson(raw, infer_schema_length=None)
         pk = SOURCES[packet.table]
-        after = absorb(source_state(wh, packet.table), delta, pk)
+        kept = packet.table in READS
+        after = absorb(source_state(wh, packet.table), delta, pk) if kept else None
         delta = delta.sort("last_updated").unique(pk, keep="last")
 
-        known = {t: source_state(wh, t) for t in DEPENDENCIES}
+        known = {t: source_state(wh, t) for t in READS.get(packet.table, [])}
         known[packet.table] = after
         changes = star_rows(packet.table, delta, known, state["next_sales_record_id"])
         for name, rows in changes.items():
@@ -223,11 +240,13 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
                 stats["quarantined"] += rejected.height
             if name == "fact_sales_order":
                 state["next_sales_record_id"] += rows.height
-        wh.write_parquet(after, state_key(packet.table))
-        done[packet.table] = sorted({*seen, packet.id})
+        if after is not None:
+            wh.write_parquet(after, state_key(packet.table))
+        done[packet.table] = id_ranges.add(seen, packet.id)
         ctx.commit(STATE, state)
-        publish_last_id(packet.table, max(done[packet.table]))
-        status = "processed late" if packet.id < max(seen, default=0) else "processed"
+        publish_last_id(packet.table, id_ranges.highest(done[packet.table]))
+        late = packet.id < id_ranges.highest(seen)
+        status = "processed late" if late else "processed"
         report.append({"table": packet.table, "id": packet.id, "status": status})
     for name, stats in tables.items():
         for field, metric in TABLE_METRICS.items():
