@@ -65,6 +65,9 @@ class TableJob(Generic[P]):
 
 
 def parse_params(job: TableJob[P], event: Mapping[str, Any] | None) -> P:
+    if event is not None and not isinstance(event, Mapping):
+        kind = type(event).__name__
+        raise InvalidEvent("event", f"must be a JSON object, not {kind}")
     try:
         return parse(event=dict(event or {}), model=job.params)
     except ValidationError as exc:

@@ -87,6 +87,8 @@ class SourceRoots:
         """Bytes of one object under a source root (FileNotFoundError naming it)."""
         location = self.check(uri, field)
         if is_local_uri(location):
+            if not os.path.isfile(location):
+                raise FileNotFoundError(f"no file at {uri}")
             folder, name = os.path.split(location)
             store: ObjectStore = LocalStore(folder)
         else:

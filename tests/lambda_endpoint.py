@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 class Endpoint:
     url: str
     calls: list[tuple[str, Any]] = field(default_factory=list)  # (job, event)
+    delay_seconds: float = 0.0  # a slow function: the answer comes this much later
 
 
 @contextmanager
@@ -52,6 +54,7 @@ def lambda_endpoint(
                 )
             event = json.loads(body or b"{}")
             endpoint.calls.append((job, event))
+            time.sleep(endpoint.delay_seconds)
             if job not in unpacked:
                 unpacked[job] = unpack(job, f"{code_root}/{job}")
             out = invoke(unpacked[job], job, event, env)

@@ -3,6 +3,8 @@ LambdaFunction (here: the Pants-built zips behind a local Invoke endpoint)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
@@ -11,6 +13,7 @@ from common.congress.tables import DIMENSIONS
 from common.errors import InvalidEvent
 from common.jobs import run_job
 from common.storage import Warehouse
+from flows import lambda_runtime
 from flows.lambda_runtime import LambdaFunctionError
 from tests.aws_server import CREDENTIALS
 from tests.congress_pipeline import snapshot
@@ -116,3 +119,19 @@ def test_function_error_surfaces_with_its_type(warehouse, endpoint, in_process):
         build_fact_transactions.fn({"rebuild": True}, runtime="lambda")
     assert endpoint.calls == [("build_fact_transactions", {"rebuild": True})]
     assert in_process == []
+
+
+def test_a_slow_job_is_invoked_exactly_once(warehouse, endpoint, monkeypatch):
+    """The Invoke's read timeout outlasts the function and botocore never retries it:
+    a timed-out read does not start the job a second time while it still runs."""
+    from botocore.exceptions import ReadTimeoutError
+
+    from flows.congress_gold import build_dim_dates
+
+    demo_data.generate(warehouse, rows=200, members=5, assets=10, seed=25)
+    monkeypatch.setattr(lambda_runtime, "READ_TIMEOUT_SECONDS", 1)  # made tiny here
+    endpoint.delay_seconds = 4  # the function runs longer than that
+    with pytest.raises(ReadTimeoutError):
+        build_dim_dates.fn({}, runtime="lambda")
+    time.sleep(6)  # botocore would have retried by now
+    assert endpoint.calls == [("build_dim_dates", {})]

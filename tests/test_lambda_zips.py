@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import zipfile
 from pathlib import Path
 
@@ -66,3 +67,36 @@ def test_samples_answer_exactly_their_responses(tmp_path):
         records = [json.loads(x) for x in out["logs"].splitlines() if x[:1] == "{"]
         assert any(r.get("message") == "job finished" for r in records), function
         assert any("_aws" in r for r in records), function
+
+
+def test_packaged_ingest_reads_only_under_its_source_roots(tmp_path):
+    """A House file outside the warehouse, named by absolute path, file://, a
+    bronze/../.. path or http://, is a 400 naming source_uri: nothing is read, no
+    request leaves, nothing is written."""
+    wh = Warehouse(str(tmp_path / "wh"))
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(
+        Path(shared_file("congress", "house_all_transactions.json")).read_bytes()
+    )
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    code = unpack("ingest_house_ptr", str(tmp_path / "code"))
+    for uri in [
+        str(outside),
+        f"file://{outside}",
+        f"{wh.root}/bronze/house/../../../outside.json",
+        f"http://127.0.0.1:{port}/house.json",
+    ]:
+        event = {"source_uri": uri, **congress_sources()}
+        out = invoke(code, "ingest_house_ptr", event, {"WAREHOUSE_URI": wh.root})
+        body = json.loads(out["result"]["body"])
+        assert out["result"]["statusCode"] == 400, (uri, body)
+        assert body["field"] == "source_uri", body
+        assert "outside the source roots" in body["message"] or (
+            "scheme http://" in body["message"]
+        ), body
+    with pytest.raises(TimeoutError):
+        listener.accept()  # no GET was ever attempted
+    listener.close()
+    assert not os.path.exists(os.path.join(wh.root, "silver"))

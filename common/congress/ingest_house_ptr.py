@@ -63,7 +63,10 @@ def resolve_members(parsed: pl.DataFrame, resolver: MemberResolver) -> pl.DataFr
 
 def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     wh = ctx.warehouse
-    raw = read_source(SourceRoots.from_env(wh), p.source_uri)
+    roots = SourceRoots.from_env(wh)
+    roots.check(p.source_uri, "source_uri")
+    p.uris(wh)  # every location is checked before anything is read
+    raw = read_source(roots, p.source_uri)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     parsed = resolve_members(parse(raw, now.date()), MemberResolver(p.terms(wh)))
     silver = parsed.filter(pl.col("reason").is_null()).select(

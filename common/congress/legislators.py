@@ -100,6 +100,10 @@ def former_terms(csv_bytes: bytes, exclude: pl.Series) -> pl.DataFrame:
 def all_terms(current_yaml: bytes, historical_csv: bytes) -> pl.DataFrame:
     current = current_terms(current_yaml)
     former = former_terms(historical_csv, current["bioguide_id"].unique())
+    return combine(current, former)
+
+
+def combine(current: pl.DataFrame, former: pl.DataFrame) -> pl.DataFrame:
     return (
         pl.concat([current, former])
         .with_columns(

@@ -174,6 +174,26 @@ def processed_ids(state: dict[str, Any]) -> dict[str, id_ranges.Ranges]:
     return {t: id_ranges.migrate(v) for t, v in state.get("processed", {}).items()}
 
 
+def read_packet(ingestion: Warehouse, packet: Packet, field: str) -> pl.DataFrame:
+    """A packet's rows; InvalidEvent naming `field` when it is missing, is not JSON
+    lines, or lacks its table's key or last_updated."""
+    key = packet_key(packet.table, packet.id)
+    if not ingestion.exists(key):
+        raise InvalidEvent(field, f"no packet at {ingestion.uri(key)}")
+    # One GET, parsed in memory: Polars' own cloud NDJSON reader stages files in a
+    # folder it derives from $HOME, which Lambda does not set.
+    raw = io.BytesIO(ingestion.read_bytes(key))
+    try:
+        delta = pl.read_ndjson(raw, infer_schema_length=None)
+    except pl.exceptions.PolarsError as exc:
+        problem = f"{ingestion.uri(key)} is not UTF-8 JSON lines: {exc}"
+        raise InvalidEvent(field, problem[:400]) from exc
+    lacking = {SOURCES[packet.table], "last_updated"} - set(delta.columns)
+    if lacking:
+        raise InvalidEvent(field, f"{ingestion.uri(key)} lacks {sorted(lacking)}")
+    return delta
+
+
 def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     wh = ctx.warehouse
     ingestion, processed = roots(ctx)
@@ -181,6 +201,13 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     done = state["processed"] = processed_ids(state)
     report: list[dict[str, Any]] = []
     tables: dict[str, dict[str, Any]] = {}
+    # Every packet is read and checked before the first is processed: a bad one is
+    # a 400 naming it, with nothing written.
+    deltas = {
+        (packet.table, packet.id): read_packet(ingestion, packet, f"packets.{i}")
+        for i, packet in enumerate(p.packets)
+        if not id_ranges.contains(done.get(packet.table, []), packet.id)
+    }
     for packet in sorted(p.packets, key=lambda k: (k.table, k.id)):
         seen = done.get(packet.table, [])
         if id_ranges.contains(seen, packet.id):
@@ -192,13 +219,7 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
                 "packet ids missing before this one",
                 extra={"table": packet.table, "id": packet.id, "missing": missing},
             )
-        key = packet_key(packet.table, packet.id)
-        if not ingestion.exists(key):
-            raise InvalidEvent("packets", f"no packet at {ingestion.uri(key)}")
-        # One GET, parsed in memory: Polars' own cloud NDJSON reader stages files in
-        # a folder it derives from $HOME, which Lambda does not set.
-        raw = io.BytesIO(ingestion.read_bytes(key))
-        delta = pl.read_ndjson(raw, infer_schema_length=None)
+        delta = deltas[(packet.table, packet.id)]
         pk = SOURCES[packet.table]
         kept = packet.table in READS
         after = absorb(source_state(wh, packet.table), delta, pk) if kept else None
@@ -206,7 +227,13 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
 
         known = {t: source_state(wh, t) for t in READS.get(packet.table, [])}
         known[packet.table] = after
-        changes = star_rows(packet.table, delta, known, state["next_sales_record_id"])
+        try:
+            next_id = state["next_sales_record_id"]
+            changes = star_rows(packet.table, delta, known, next_id)
+        except pl.exceptions.ColumnNotFoundError as exc:  # before anything is written
+            index = next(i for i, q in enumerate(p.packets) if q == packet)
+            problem = f"{packet.table} packet {packet.id} lacks a column: {exc}"
+            raise InvalidEvent(f"packets.{index}", problem[:400]) from exc
         for name, rows in changes.items():
             if rows.is_empty():
                 continue
