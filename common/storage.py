@@ -85,19 +85,28 @@ class SourceRoots:
 
     def read(self, uri: str, field: str) -> bytes:
         """Bytes of one object under a source root (FileNotFoundError naming it)."""
-        location = self.check(uri, field)
-        if is_local_uri(location):
-            if not os.path.isfile(location):
-                raise FileNotFoundError(f"no file at {uri}")
-            folder, name = os.path.split(location)
-            store: ObjectStore = LocalStore(folder)
-        else:
-            folder, name = location.rsplit("/", 1)
-            store = from_url(folder)
+        store, name = self._object(uri, field)
         try:
             return bytes(obstore.get(store, name).bytes())
         except FileNotFoundError as exc:
             raise FileNotFoundError(f"no object at {uri}") from exc
+
+    def version(self, uri: str, field: str) -> str:
+        """What tells this object's content apart from an earlier one at the same
+        location: size and e-tag (S3's, or the local store's inode and mtime)."""
+        store, name = self._object(uri, field)
+        meta = obstore.head(store, name)
+        return f"{meta['size']}-{meta['e_tag']}"
+
+    def _object(self, uri: str, field: str) -> tuple[ObjectStore, str]:
+        location = self.check(uri, field)
+        if is_local_uri(location):
+            if not os.path.isfile(location):
+                raise FileNotFoundError(f"no object at {uri}")
+            folder, name = os.path.split(location)
+            return LocalStore(folder), name
+        folder, name = location.rsplit("/", 1)
+        return from_url(folder), name
 
 
 class Warehouse:

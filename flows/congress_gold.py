@@ -10,6 +10,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
+from common import ledger
 from common.congress import build_dimensions as dims
 from common.congress import build_fact_transactions as fact_job
 from common.congress import ingest_house_ptr as ingest_job
@@ -62,7 +63,8 @@ def congress_gold(
     runtime: Runtime = "local",
     lambda_jobs: list[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """`source_uri`: a House PTR JSON file to ingest first (none: silver as it is).
+    """`source_uri`: a House PTR JSON file to ingest first; none: every file under the
+    warehouse's bronze/house/ that the ledger has not seen (in this version) yet.
     Legislator URIs default to the warehouse's bronze/legislators/ files.
     `runtime`: where every job runs (this process, or its deployed Lambda);
     `lambda_jobs`: jobs to run on Lambda even when `runtime` is local."""
@@ -83,13 +85,15 @@ def congress_gold(
         if v
     }
     futures = {}
-    after_ingest = []
-    if source_uri:
-        ingest = ingest_house_ptr.submit(
-            {"source_uri": source_uri, **sources}, runtime=on(ingest_house_ptr)
+    after_ingest: list[Any] = []
+    new_files = {"silver_ptr_transactions": source_uri} if source_uri else new_sources()
+    for table, uri in new_files.items():  # one after the other: one silver lease
+        futures[table] = ingest_house_ptr.submit(
+            {"source_uri": uri, **sources},
+            runtime=on(ingest_house_ptr),
+            wait_for=after_ingest[-1:],
         )
-        futures["silver_ptr_transactions"] = ingest
-        after_ingest = [ingest]
+        after_ingest.append(futures[table])
     if build_members:
         futures["dim_members"] = build_dim_members.submit(
             sources, runtime=on(build_dim_members)
@@ -120,6 +124,13 @@ def congress_gold(
     )
     publish_top_movers(results["trending_stocks"]["as_of_date"])
     return results
+
+
+def new_sources() -> dict[str, str]:
+    """House files dropped into bronze/ and not ingested yet, by result name."""
+    ctx = JobContext.from_env()
+    uris = ledger.pending(ctx, ingest_job.JOB.name, ingest_job.BRONZE_HOUSE, ".json")
+    return {f"silver_ptr_transactions:{uri.rsplit('/', 1)[-1]}": uri for uri in uris}
 
 
 def run_seconds(futures: dict[str, Any]) -> dict[str, float]:

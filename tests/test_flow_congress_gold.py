@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from prefect.artifacts import Artifact
 from prefect.client.orchestration import get_client
@@ -110,3 +114,42 @@ def test_task_is_a_thin_wrapper_callable_without_an_api(warehouse):
     assert build_fact_transactions.name == JOB.name
     summary = build_fact_transactions.fn({"rebuild": True})
     assert summary["transactions_processed"] == read_fact(warehouse).height
+
+
+def test_a_file_dropped_in_bronze_reaches_gold_by_the_next_run(warehouse):
+    """A run with no parameters (the scheduled deployment's, and `cli run
+    congress-gold`) ingests every House file in bronze/house/ not ingested yet, once."""
+    from flows.congress_gold import congress_gold
+
+    bronze = Path(warehouse.root, "bronze")
+    (bronze / "legislators").mkdir(parents=True)
+    (bronze / "house").mkdir()
+    for field, name in [
+        ("legislators_current_uri", "legislators-current.yaml"),
+        ("legislators_historical_uri", "legislators-historical.csv"),
+    ]:
+        shutil.copy(congress_sources()[field], bronze / "legislators" / name)
+    source = Path(shared_file("congress", "house_all_transactions.json"))
+    house = json.loads(source.read_text())
+    (bronze / "house" / "2024.json").write_text(json.dumps(house[:3000]))
+
+    first = congress_gold()
+    ingested = [k for k in first if k.startswith("silver_ptr_transactions")]
+    assert ingested == ["silver_ptr_transactions:2024.json"]
+    built = read_fact(warehouse)
+    assert built.height == first[ingested[0]]["silver_rows"] > 0
+
+    second = congress_gold()  # nothing new: nothing ingested, gold unchanged
+    assert not [k for k in second if k.startswith("silver_ptr_transactions")]
+    assert read_fact(warehouse).equals(built)
+
+    (bronze / "house" / "2025.json").write_text(json.dumps(house[3000:]))
+    third = congress_gold()
+    assert [k for k in third if k.startswith("silver")] == [
+        "silver_ptr_transactions:2025.json"
+    ]
+    silver = pl.read_parquet(warehouse.uri("silver/ptr_transactions/*.parquet"))
+    added = third["silver_ptr_transactions:2025.json"]["silver_rows"]
+    assert silver.height == first[ingested[0]]["silver_rows"] + added
+    ids = silver.select("doc_id", "txn_index").n_unique()
+    assert read_fact(warehouse).height == ids  # every transaction of both files

@@ -19,9 +19,9 @@ from common.congress import demo_data
 from common.congress.build_fact_transactions import JOB, STATE_KEY
 from common.errors import LeaseHeld, LeaseLost
 from common.jobs import JobContext, run_job
-from common.state import StateStore
+from common.state import DynamoStateStore, StateStore
 from common.storage import TEMP, Warehouse
-from tests.aws_server import moto_server
+from tests.aws_server import create_state_table, moto_server
 from tests.fact_reader import fact_files
 from tests.silver_versions import new_versions, silver
 
@@ -136,18 +136,9 @@ def stores(request, warehouse):
     if request.param == "local":
         yield JobContext.from_env().state
         return
-    import boto3
-
     with moto_server():
-        boto3.client("dynamodb").create_table(
-            TableName="state",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        from common.state import DynamoStateStore
-
-        yield DynamoStateStore("state")
+        create_state_table("leases")
+        yield DynamoStateStore("leases")
 
 
 store = pytest.fixture(params=["local", "dynamodb"])(stores)

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from common import ledger
 from common.congress.house_ptr import SOURCE_COLUMNS, parse
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
@@ -24,6 +25,9 @@ from common.jobs import JobContext, TableJob
 from common.observability import logger
 from common.storage import SourceRoots
 from common.validation import split_valid
+
+JOB_NAME = "ingest_house_ptr"
+BRONZE_HOUSE = "bronze/house"  # where House PTR files are dropped
 
 
 class IngestParams(LegislatorSources):
@@ -118,6 +122,7 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     if unresolved:
         logger.warning("filers not resolved to a member", extra={"names": unresolved})
     resolved = silver["bioguide_id"].is_not_null().sum()
+    ledger.record(ctx, JOB_NAME, p.source_uri, "source_uri")
     return {
         "rows_in": raw.height,
         "silver_rows": silver.height,
@@ -129,7 +134,7 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
 
 
 JOB = TableJob(
-    name="ingest_house_ptr",
+    name=JOB_NAME,
     table="silver_ptr_transactions",
     params=IngestParams,
     run=ingest,
