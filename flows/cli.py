@@ -162,7 +162,9 @@ def where_next(wh: Warehouse) -> None:
     console.print(
         f"\nTables are Parquet under [bold]{wh.root}[/]; the runs, their logs and "
         "artifacts are in Prefect's UI:\n"
-        "  ./pants run flows/cli.py -- ui      # then open http://127.0.0.1:4200"
+        "  ./pants run flows/cli.py -- ui      # then open http://127.0.0.1:4200\n"
+        "Ask the tables yourself:\n"
+        '  ./pants run flows/cli.py -- query "SELECT COUNT(*) FROM dim_members"'
     )
 
 
@@ -214,7 +216,32 @@ def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> No
         console.print("Congress flow on generated demo data")
         run_flow(FlowName.congress_gold, True, None, build_members=False)
     console.print(built_tables(warehouse()))
+    from common.query import TOP_BOUGHT
+    from common.query import query as run_query
+
+    console.print(
+        "\nTop 10 tickers bought by members in the 90 days before the newest trade:"
+    )
+    with pl.Config(tbl_rows=10, tbl_hide_dataframe_shape=True):
+        console.print(str(run_query(warehouse(), TOP_BOUGHT)), highlight=False)
     where_next(warehouse())
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL; tables as the Glue catalog names")],
+) -> None:
+    """SQL over the warehouse: fact_ptr_transactions, dim_members, dim_assets,
+    dim_dates, trending_stocks and the Totesys star tables (fact_sales_order, dim_*).
+    Prints only the result table on stdout."""
+    from common.query import query as run_query
+
+    try:
+        result = run_query(warehouse(), sql)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="SQL") from exc
+    with pl.Config(tbl_rows=200, tbl_cols=-1, tbl_width_chars=200):
+        print(result)
 
 
 @app.command()

@@ -5,7 +5,7 @@ locals {
   congress_jobs = {
     # bronze House PTR JSON -> silver + quarantine
     ingest_house_ptr = {
-      read_prefixes  = ["bronze/house_ptr/", "bronze/legislators/"]
+      read_prefixes  = ["bronze/house/", "bronze/legislators/"] # under SOURCE_ROOTS
       write_prefixes = ["silver/ptr_transactions/", "quarantine/ptr_transactions/"]
     }
     # SCD2 member dimension from the legislators files
