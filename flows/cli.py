@@ -48,6 +48,7 @@ console = Console()
 
 class FlowName(str, Enum):
     congress_gold = "congress-gold"
+    totesys = "totesys"
 
 
 def warehouse() -> Warehouse:
@@ -148,14 +149,15 @@ def job_progress() -> Iterator[None]:
             tasks.WATCHERS.remove(watcher)
 
 
-def run_flow(
-    flow: FlowName, rebuild: bool, since_date: dt.date | None, **params: Any
-) -> Any:
+def run_flow(flow: FlowName, **params: Any) -> Any:
     with job_progress():
+        if flow is FlowName.totesys:
+            from flows.totesys import totesys
+
+            return totesys(**params)
         from flows.congress_gold import congress_gold
 
-        flows = {FlowName.congress_gold: congress_gold}
-        return flows[flow](rebuild=rebuild, since_date=since_date, **params)
+        return congress_gold(**params)
 
 
 def where_next(wh: Warehouse) -> None:
@@ -194,10 +196,21 @@ def run(
     ] = None,
     build_members: Annotated[bool, typer.Option(help="rebuild dim_members")] = True,
 ) -> None:
-    """Run a flow in this process (Prefect starts a local API if none is configured)."""
+    """Run a flow in this process (Prefect starts a local API if none is configured).
+    congress-gold with no source: every new file in bronze/house/ is ingested first;
+    totesys: every packet in the ingestion root not processed yet."""
+    if flow is FlowName.totesys:
+        if rebuild or since_date or source_uri:
+            raise typer.BadParameter(
+                "--rebuild, --since-date and --source-uri are congress-gold options",
+                param_hint="FLOW",
+            )
+        result = run_flow(flow)
+        console.print_json(json.dumps(result, default=str))
+        return
     day = since_date.date() if since_date else None
     params = {"source_uri": source_uri, "build_members": build_members}
-    result = run_flow(flow, rebuild, day, **params)
+    result = run_flow(flow, rebuild=rebuild, since_date=day, **params)
     console.print_json(json.dumps(result, default=str))
     console.print(built_tables(warehouse()))
 
@@ -209,12 +222,12 @@ def demo(rows: Annotated[int, typer.Option(help="silver rows")] = 100_000) -> No
     real = shared_congress(warehouse())
     if real:
         console.print("Congress flow on the real files in ../shared/data/congress")
-        run_flow(FlowName.congress_gold, True, None, **real)
+        run_flow(FlowName.congress_gold, rebuild=True, **real)
     else:
         if not warehouse().keys("silver/ptr_transactions", ".parquet"):
             generate(rows=rows, seed=7)
         console.print("Congress flow on generated demo data")
-        run_flow(FlowName.congress_gold, True, None, build_members=False)
+        run_flow(FlowName.congress_gold, rebuild=True, build_members=False)
     console.print(built_tables(warehouse()))
     from common.query import TOP_BOUGHT
     from common.query import query as run_query

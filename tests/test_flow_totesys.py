@@ -40,3 +40,20 @@ def test_flow_discovers_packets_and_matches_the_lambda(warehouse, tmp_path):
     theirs = Warehouse(lambda_wh.uri("processed"))
     assert mine.keys("") == theirs.keys("")
     assert all(mine.read_bytes(k) == theirs.read_bytes(k) for k in mine.keys(""))
+
+
+def test_cli_runs_the_totesys_flow_too(warehouse):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    first_packets(Warehouse(warehouse.uri("ingestion")))
+    runner = CliRunner()
+    done = runner.invoke(app, ["run", "totesys"])
+    assert done.exit_code == 0, done.output
+    processed = Warehouse(warehouse.uri("processed"))
+    assert processed.keys("fact_sales_order", ".parquet")
+    again = runner.invoke(app, ["run", "totesys"])
+    assert again.exit_code == 0 and '"packets": []' in again.output
+    wrong = runner.invoke(app, ["run", "totesys", "--rebuild"])
+    assert wrong.exit_code == 2 and "congress-gold options" in wrong.output
