@@ -121,11 +121,11 @@ def test_a_killed_local_writer_blocks_nothing(demo):
 
 def test_heartbeat_keeps_a_long_writer_s_lease(warehouse):
     ctx = JobContext.from_env()
-    with ctx.state.lease("t", 1) as fence:
+    with ctx.state.lease("t", 2) as fence:
         for _ in range(3):  # three lease lengths
-            time.sleep(1)
+            time.sleep(2)
             with pytest.raises(LeaseHeld):
-                with ctx.state.lease("t", 1):
+                with ctx.state.lease("t", 2):
                     pass
         ctx.state.put("k", {"v": 1}, fence=fence)
     assert ctx.state.get("k") == {"v": 1}
