@@ -30,6 +30,9 @@ class ConfiguredLambdaFunction(LambdaFunction):
     configure: its own builds a plain boto3 client (60 s reads, retried by botocore),
     which starts a job again while the first call still runs."""
 
+    # a block type of its own, so prefect-aws's LambdaFunction stays registered
+    _block_type_name = "Data Platform Lambda Function"
+
     def _get_lambda_client(self) -> Any:
         # built per call, like prefect-aws's own: get_client would cache a client
         # with the endpoint of its first use

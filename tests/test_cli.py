@@ -70,3 +70,4 @@ def test_demo_shows_one_line_per_job_and_no_lambda_logs(tmp_path):
     noise = [line for line in lines if line.lstrip().startswith("{")]
     assert noise == [], noise[:3]  # Powertools JSON and EMF stay in Lambda
     assert "worker thread" not in proc.stdout + proc.stderr
+    assert "will be overridden" not in proc.stderr  # prefect-aws's block type intact
