@@ -10,6 +10,7 @@ module "job" {
   read_prefixes        = each.value.read_prefixes
   write_prefixes       = each.value.write_prefixes
   ssm_parameter_prefix = lookup(each.value, "ssm_parameter_prefix", "")
+  memory_mb            = each.value.memory_mb
   name_prefix          = var.name_prefix
   warehouse_bucket     = var.warehouse_bucket
   warehouse_prefix     = var.warehouse_prefix

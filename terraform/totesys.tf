@@ -6,6 +6,7 @@ locals {
     process_totesys_packets = {
       read_prefixes  = ["ingestion/"]
       write_prefixes = ["processed/", "_state/totesys/"]
+      memory_mb      = 512 # 211 MB for a 100,000-row sales_order packet
       # the seed's readers find the last packet id per table here
       ssm_parameter_prefix = var.name_prefix
     }

@@ -34,6 +34,10 @@ try:
     out = {"result": lambda_function.handler(event, Context())}
 except Exception as exc:
     out = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
+# peak RSS of this process image (VmHWM starts anew at exec; ru_maxrss does not)
+with open("/proc/self/status") as status:
+    hwm = [line for line in status if line.startswith("VmHWM:")]
+out["max_rss_kb"] = int(hwm[0].split()[1]) if hwm else None
 sys.stdout.write("\n@@RESULT@@" + json.dumps(out))
 """
 

@@ -67,3 +67,18 @@ def test_every_lambda_has_a_terraform_instance():
     instances = set(re.findall(r"^    (\w+) = \{$", tf, flags=re.MULTILINE))
     assert handlers and handlers <= instances
     assert "lambda.${each.key}/lambda.zip" in tf
+
+
+def test_every_job_has_its_own_memory_setting():
+    """Sized per job from measured peaks (README), within Lambda's 128-10,240 MB."""
+    maps = "".join(Path(TF, f).read_text() for f in ("congress.tf", "totesys.tf"))
+    jobs = re.findall(
+        r"^    (\w+) = \{\n(.*?)^    \}", maps, flags=re.MULTILINE | re.DOTALL
+    )
+    handlers = {p.parent.name for p in Path(ROOT, "lambda").glob("*/handler.py")}
+    assert {job for job, _ in jobs} == handlers
+    for job, body in jobs:
+        memory = re.search(r"memory_mb\s*=\s*(\d+)", body)
+        assert memory and 128 <= int(memory[1]) <= 10_240, job
+    module = Path(TF, "jobs.tf").read_text()
+    assert "memory_mb            = each.value.memory_mb" in module
