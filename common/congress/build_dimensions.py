@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from common.congress import dim_members
+from common.congress import dim_assets, dim_members
 from common.congress.schemas import DimAssets, DimDates, DimMembers
 from common.congress.silver import scan_silver
 from common.congress.sources import LegislatorSources
@@ -80,36 +80,19 @@ def build_dates(ctx: JobContext, p: NoParams) -> dict[str, Any]:
 
 
 def build_assets(ctx: JobContext, p: NoParams) -> dict[str, Any]:
-    """Keys are stable: known names keep theirs, new names get keys above the max in
-    order of first appearance; ticker = the latest non-null ticker seen for the name."""
+    """dim_assets from silver, keys stable across runs (transform: dim_assets.py)."""
     wh, key = ctx.warehouse, DIMENSIONS["dim_assets"]
-    seen = (
-        scan_silver(wh)
-        .group_by("asset_name")
-        .agg(
-            first_seen=pl.col("silver_ingest_ts").min(),
-            ticker=pl.col("ticker").sort_by("silver_ingest_ts").drop_nulls().last(),
-        )
-        .collect()
-    )
+    seen = dim_assets.seen_assets(scan_silver(wh)).collect()
     known = (
         pl.read_parquet(wh.uri(key)).select("asset_key", "asset_name")
         if wh.exists(key)
-        else pl.DataFrame(schema={"asset_key": pl.Int64, "asset_name": pl.String})
+        else pl.DataFrame(schema=dim_assets.KNOWN_SCHEMA)
     )
-    merged = seen.join(known, on="asset_name", how="full", coalesce=True)
-    new = merged.filter(pl.col("asset_key").is_null()).sort("first_seen", "asset_name")
-    top = int(known.select(pl.col("asset_key").max()).item() or 0)
-    new = new.with_columns(
-        asset_key=pl.int_range(top + 1, top + 1 + new.height, dtype=pl.Int64)
-    )
-    dim = pl.concat([merged.filter(pl.col("asset_key").is_not_null()), new])
-    dim = DimAssets.validate(
-        dim.select("asset_key", "asset_name", "ticker").sort("asset_key")
-    )
+    dim, added = dim_assets.merge(seen, known)
+    dim = DimAssets.validate(dim)
     ctx.check_lease()
     wh.write_parquet(dim, key)
-    return {"rows_out": dim.height, "assets_added": new.height, "files_written": 1}
+    return {"rows_out": dim.height, "assets_added": added, "files_written": 1}
 
 
 MEMBERS_JOB = TableJob(
