@@ -35,7 +35,8 @@ def main() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from common.jobs import JobContext, run_job
     from common.storage import Warehouse
-    from common.totesys.process_packets import JOB, STATE
+    from common.totesys.packet_store import STATE
+    from common.totesys.process_packets import JOB
     from tests.totesys_packets import dump_rows, first_packets, write_packet
 
     ingestion = Warehouse(os.path.join(root, "ingestion"))

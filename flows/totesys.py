@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from common.jobs import JobContext
-from common.totesys import process_packets
+from common.totesys import packet_store, process_packets
 from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
 
 process_totesys_packets = job_task(process_packets.JOB)
@@ -33,7 +33,7 @@ def totesys(
     todo = (
         packets
         if packets is not None
-        else process_packets.pending(JobContext.from_env())
+        else packet_store.pending(JobContext.from_env())
     )
     summary = process_totesys_packets({"packets": todo}, runtime=runtime)
     create_markdown_artifact(key="totesys-summary", markdown=report_markdown(summary))

@@ -17,7 +17,8 @@ from common.jobs import run_job
 from common.observability import SERVICE
 from common.storage import Warehouse
 from common.totesys import star
-from common.totesys.process_packets import JOB, pending
+from common.totesys.packet_store import pending
+from common.totesys.process_packets import JOB
 from tests.totesys_packets import dump_rows, first_packets, write_packet
 
 LATER = "2025-01-02T03:04:05.678000"

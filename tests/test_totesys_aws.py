@@ -11,7 +11,8 @@ import polars as pl
 from common import id_ranges
 from common.jobs import JobContext, run_job
 from common.storage import Warehouse
-from common.totesys.process_packets import JOB, STATE
+from common.totesys.packet_store import STATE
+from common.totesys.process_packets import JOB
 from tests.aws_server import create_state_table, moto_server
 from tests.totesys_packets import dump_rows, first_packets, write_packet
 

@@ -8,47 +8,43 @@ validated (bad rows to quarantine) and written put-if-absent as
 `<star>/<star>_packet_<id>_processed_<newest last_updated>.parquet` under
 PROCESSED_URI. Job state (processed ids, the last sales_record_id) moves only after the
 outputs exist, so a rerun meets the same keys and finds them already written.
+
+The pieces: packet_store.py (where packets, outputs and state live), dispatch.py
+(which star rows a table's packet changes), star.py (the transforms), ssm.py and
+metrics.py (what is published about a run).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
 from typing import Any
 
 import polars as pl
-from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common import id_ranges
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
-from common.observability import emit, logger
-from common.storage import Warehouse
+from common.observability import logger
 from common.totesys import star
+from common.totesys.dispatch import READS, absorb, star_rows
+from common.totesys.metrics import emit_table_metrics
+from common.totesys.packet_store import (
+    STATE,
+    output_key,
+    processed_ids,
+    put,
+    read_packet,
+    roots,
+    source_state,
+)
 from common.totesys.schemas import STAR
-from common.totesys.sources import PACKET, SOURCES, packet_key, state_key
+from common.totesys.sources import SOURCES, state_key
+from common.totesys.ssm import publish_last_id
 from common.validation import split_valid
 
-STATE = "totesys/packets"
-TABLE_METRICS = {
-    "rows_in": "RowsIn",
-    "rows_out": "RowsOut",
-    "quarantined": "RowsQuarantined",
-    "objects": "ObjectsWritten",
-}
-# The only source tables whose latest rows a star table needs beyond the packet
-# itself, and the ones each packet table reads: staff rows join their department,
-# a department change re-emits its staff, and the same for counterparty <- address.
-# Other tables (sales_order among them) keep no state: their cost is the packet's.
-READS = {
-    "staff": ["department"],
-    "department": ["staff"],
-    "address": ["counterparty"],
-    "counterparty": ["address"],
-}
 MAX_PACKET_ID = 2**31 - 1
+
 
 
 class Packet(BaseModel):
@@ -65,133 +61,12 @@ class Packet(BaseModel):
         return table
 
 
+
 class PacketsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     packets: list[Packet]
 
-
-def roots(ctx: JobContext) -> tuple[Warehouse, Warehouse]:
-    wh = ctx.warehouse
-    ingestion = os.environ.get("INGESTION_URI") or wh.uri("ingestion")
-    processed = os.environ.get("PROCESSED_URI") or wh.uri("processed")
-    return Warehouse(ingestion), Warehouse(processed)
-
-
-def source_state(wh: Warehouse, table: str) -> pl.DataFrame | None:
-    key = state_key(table)
-    return pl.read_parquet(wh.uri(key)) if wh.exists(key) else None
-
-
-def absorb(before: pl.DataFrame | None, delta: pl.DataFrame, pk: str) -> pl.DataFrame:
-    """Latest row per primary key, by last_updated."""
-    both = (
-        delta if before is None else pl.concat([before, delta], how="diagonal_relaxed")
-    )
-    return both.sort("last_updated").unique(pk, keep="last").sort(pk)
-
-
-def star_rows(
-    table: str, delta: pl.DataFrame, known: dict[str, pl.DataFrame | None], next_id: int
-) -> dict[str, pl.DataFrame]:
-    """The star rows a delta of `table` changes (`known`: source states after it)."""
-    staff, dept = known.get("staff"), known.get("department")
-    addr, cps = known.get("address"), known.get("counterparty")
-    if table == "sales_order":
-        facts = star.fact_sales_order(delta, next_id)
-        return {"fact_sales_order": facts, "dim_date": star.dim_date(facts)}
-    if table == "staff" and dept is not None:
-        return {"dim_staff": star.dim_staff(delta, dept)}
-    if table == "department" and staff is not None and dept is not None:
-        moved = staff.filter(
-            pl.col("department_id").is_in(delta["department_id"].implode())
-        )
-        return {"dim_staff": star.dim_staff(moved, dept)}
-    if table == "address":
-        out = {"dim_location": star.dim_location(delta)}
-        if cps is not None and addr is not None:
-            hit = cps.filter(
-                pl.col("legal_address_id").is_in(delta["address_id"].implode())
-            )
-            out["dim_counterparty"] = star.dim_counterparty(hit, addr)
-        return out
-    if table == "counterparty" and addr is not None:
-        return {"dim_counterparty": star.dim_counterparty(delta, addr)}
-    if table == "currency":
-        return {"dim_currency": star.dim_currency(delta)}
-    if table == "design":
-        return {"dim_design": star.dim_design(delta)}
-    # a dependant arriving before what it references is emitted when that arrives;
-    # payment_type, purchase_order, transaction, payment only update state
-    return {}
-
-
-def output_key(name: str, packet_id: int, newest: dt.datetime) -> str:
-    stamp = newest.strftime("%Y%m%dT%H%M%S%f")
-    return f"{name}/{name}_packet_{packet_id}_processed_{stamp}.parquet"
-
-
-def put(processed: Warehouse, key: str, frame: pl.DataFrame) -> bool:
-    """Put-if-absent; an object with the same rows already there (a rerun) counts as
-    written."""
-    if not processed.create_parquet(frame, key):
-        logger.info("output already written by an earlier run", extra={"key": key})
-    return True
-
-
-def publish_last_id(table: str, last: int) -> None:
-    """The seed's SSM parameter `/<prefix>/packet_id/<table>`, for its other readers."""
-    prefix = os.environ.get("SSM_PARAMETER_PREFIX")
-    if prefix:
-        import boto3
-        from botocore.config import Config
-
-        # transient errors: botocore's own retries (standard mode), not a loop here
-        retries = Config(retries={"mode": "standard", "max_attempts": 5})
-        boto3.client("ssm", config=retries).put_parameter(
-            Name=f"/{prefix.strip('/')}/packet_id/{table}",
-            Value=str(last),
-            Type="String",
-            Overwrite=True,
-        )
-
-
-def pending(ctx: JobContext) -> list[dict[str, Any]]:
-    """Packets in the ingestion root not processed yet (the flow's discovery)."""
-    ingestion, _ = roots(ctx)
-    done = processed_ids(ctx.state.get(STATE) or {})
-    found = []
-    for table in SOURCES:
-        for key in ingestion.keys(table, ".jsonl"):
-            match = PACKET.match(key)
-            if match and not id_ranges.contains(done.get(table, []), int(match["id"])):
-                found.append({"table": table, "id": int(match["id"])})
-    return found
-
-
-def processed_ids(state: dict[str, Any]) -> dict[str, id_ranges.Ranges]:
-    """Processed packet ids per table, as ranges (lists of ids in older states)."""
-    return {t: id_ranges.migrate(v) for t, v in state.get("processed", {}).items()}
-
-
-def read_packet(ingestion: Warehouse, packet: Packet, field: str) -> pl.DataFrame:
-    """A packet's rows; InvalidEvent naming `field` when it is missing, is not JSON
-    lines, or lacks its table's key or last_updated."""
-    key = packet_key(packet.table, packet.id)
-    if not ingestion.exists(key):
-        raise InvalidEvent(field, f"no packet at {ingestion.uri(key)}")
-    # One GET, parsed in memory: Polars' own cloud NDJSON reader stages files in a
-    # folder it derives from $HOME, which Lambda does not set.
-    raw = io.BytesIO(ingestion.read_bytes(key))
-    try:
-        delta = pl.read_ndjson(raw, infer_schema_length=None)
-    except pl.exceptions.PolarsError as exc:
-        problem = f"{ingestion.uri(key)} is not UTF-8 JSON lines: {exc}"
-        raise InvalidEvent(field, problem[:400]) from exc
-    lacking = {SOURCES[packet.table], "last_updated"} - set(delta.columns)
-    if lacking:
-        raise InvalidEvent(field, f"{ingestion.uri(key)} lacks {sorted(lacking)}")
-    return delta
 
 
 def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
@@ -204,7 +79,9 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     # Every packet is read and checked before the first is processed: a bad one is
     # a 400 naming it, with nothing written.
     deltas = {
-        (packet.table, packet.id): read_packet(ingestion, packet, f"packets.{i}")
+        (packet.table, packet.id): read_packet(
+            ingestion, packet.table, packet.id, f"packets.{i}"
+        )
         for i, packet in enumerate(p.packets)
         if not id_ranges.contains(done.get(packet.table, []), packet.id)
     }
@@ -275,10 +152,10 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
         late = packet.id < id_ranges.highest(seen)
         status = "processed late" if late else "processed"
         report.append({"table": packet.table, "id": packet.id, "status": status})
-    for name, stats in tables.items():
-        for field, metric in TABLE_METRICS.items():
-            emit(JOB.name, metric, MetricUnit.Count, stats[field], table=name)
+    emit_table_metrics(JOB.name, tables)
     return {"packets": report, "tables": tables}
 
 
+
 JOB = TableJob("process_totesys_packets", "totesys", PacketsParams, process)
+
