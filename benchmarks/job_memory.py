@@ -25,15 +25,6 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-CONGRESS = [
-    "ingest_house_ptr",
-    "build_dim_members",
-    "build_dim_assets",
-    "build_dim_dates",
-    "build_fact_transactions",
-    "compute_trending_stocks",
-]
-
 
 def run(job: str, event: dict, wh, root: str) -> tuple[float, float]:
     from tests.lambda_zip import invoke, unpack
@@ -50,6 +41,7 @@ def run(job: str, event: dict, wh, root: str) -> tuple[float, float]:
 
 def real(root: str) -> list[tuple[str, str, float, float]]:
     from common.storage import Warehouse
+    from tests.congress_pipeline import ORDER as CONGRESS
     from tests.fault_trials import HOUSE, LEGISLATORS, bronze
     from tests.totesys_packets import first_packets
 
@@ -75,6 +67,7 @@ def real(root: str) -> list[tuple[str, str, float, float]]:
 def generated(root: str, n: int) -> list[tuple[str, str, float, float]]:
     from common.congress import demo_data
     from common.storage import Warehouse
+    from tests.congress_pipeline import ORDER as CONGRESS
     from tests.fault_trials import LEGISLATORS, bronze
     from tests.totesys_packets import dump_rows, first_packets, write_packet
 
