@@ -18,14 +18,12 @@ READS = {
 }
 
 
-
 def absorb(before: pl.DataFrame | None, delta: pl.DataFrame, pk: str) -> pl.DataFrame:
     """Latest row per primary key, by last_updated."""
     both = (
         delta if before is None else pl.concat([before, delta], how="diagonal_relaxed")
     )
     return both.sort("last_updated").unique(pk, keep="last").sort(pk)
-
 
 
 def star_rows(
@@ -61,4 +59,3 @@ def star_rows(
     # a dependant arriving before what it references is emitted when that arrives;
     # payment_type, purchase_order, transaction, payment only update state
     return {}
-

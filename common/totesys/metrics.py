@@ -16,7 +16,6 @@ TABLE_METRICS = {
 }
 
 
-
 def emit_table_metrics(job: str, tables: dict[str, dict[str, Any]]) -> None:
     for name, stats in tables.items():
         for field, metric in TABLE_METRICS.items():

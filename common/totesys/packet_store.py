@@ -25,7 +25,6 @@ from common.totesys.sources import PACKET, SOURCES, packet_key, state_key
 STATE = "totesys/packets"
 
 
-
 def roots(ctx: JobContext) -> tuple[Warehouse, Warehouse]:
     wh = ctx.warehouse
     ingestion = os.environ.get("INGESTION_URI") or wh.uri("ingestion")
@@ -33,17 +32,14 @@ def roots(ctx: JobContext) -> tuple[Warehouse, Warehouse]:
     return Warehouse(ingestion), Warehouse(processed)
 
 
-
 def source_state(wh: Warehouse, table: str) -> pl.DataFrame | None:
     key = state_key(table)
     return pl.read_parquet(wh.uri(key)) if wh.exists(key) else None
 
 
-
 def output_key(name: str, packet_id: int, newest: dt.datetime) -> str:
     stamp = newest.strftime("%Y%m%dT%H%M%S%f")
     return f"{name}/{name}_packet_{packet_id}_processed_{stamp}.parquet"
-
 
 
 def put(processed: Warehouse, key: str, frame: pl.DataFrame) -> bool:
@@ -52,7 +48,6 @@ def put(processed: Warehouse, key: str, frame: pl.DataFrame) -> bool:
     if not processed.create_parquet(frame, key):
         logger.info("output already written by an earlier run", extra={"key": key})
     return True
-
 
 
 def pending(ctx: JobContext) -> list[dict[str, Any]]:
@@ -68,11 +63,9 @@ def pending(ctx: JobContext) -> list[dict[str, Any]]:
     return found
 
 
-
 def processed_ids(state: dict[str, Any]) -> dict[str, id_ranges.Ranges]:
     """Processed packet ids per table, as ranges (lists of ids in older states)."""
     return {t: id_ranges.migrate(v) for t, v in state.get("processed", {}).items()}
-
 
 
 def read_packet(
@@ -95,4 +88,3 @@ def read_packet(
     if lacking:
         raise InvalidEvent(field, f"{ingestion.uri(key)} lacks {sorted(lacking)}")
     return delta
-

@@ -46,7 +46,6 @@ from common.validation import split_valid
 MAX_PACKET_ID = 2**31 - 1
 
 
-
 class Packet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,12 +60,10 @@ class Packet(BaseModel):
         return table
 
 
-
 class PacketsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     packets: list[Packet]
-
 
 
 def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
@@ -156,6 +153,4 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     return {"packets": report, "tables": tables}
 
 
-
 JOB = TableJob("process_totesys_packets", "totesys", PacketsParams, process)
-

@@ -20,4 +20,3 @@ def publish_last_id(table: str, last: int) -> None:
             Type="String",
             Overwrite=True,
         )
-
