@@ -59,19 +59,13 @@ def is_transient(exc: BaseException) -> bool:
     bug) fails the same way on every try."""
     if isinstance(exc, LeaseHeld | TimeoutError | ConnectionError):
         return True
-    try:
-        from botocore.exceptions import (
-            ClientError,
-            HTTPClientError,
-        )
-        from botocore.exceptions import (
-            ConnectionError as BotoConnectionError,
-        )
-    except ImportError:  # pragma: no cover - boto3 is in every runtime
-        return False
-    if isinstance(exc, BotoConnectionError | HTTPClientError):
+    # botocore's exceptions are imported here, not at module level: it costs start-up
+    # time that a job which never fails (or never talks to AWS) need not pay.
+    from botocore import exceptions as boto
+
+    if isinstance(exc, boto.ConnectionError | boto.HTTPClientError):
         return True
-    if isinstance(exc, ClientError):
+    if isinstance(exc, boto.ClientError):
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return error.get("Code") in TRANSIENT_AWS_CODES or status >= 500

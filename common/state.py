@@ -182,10 +182,12 @@ class LocalStateStore(StateStore):
         with self._locked():
             self._check(fence)
 
-    def _check(self, fence: Fence) -> None:
+    def _check(self, fence: Fence) -> dict[str, Any]:
+        """The lease record `fence` still holds (under the lock), or LeaseLost."""
         held = self.get(f"leases/{fence.table}")
         if not held or held.get("token") != fence.token or not self._live(held):
             raise self._lost(fence, held)
+        return held
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -210,12 +212,12 @@ class LocalStateStore(StateStore):
             return None
 
     def _renew(self, fence: Fence, expires_at: float) -> bool:
-        key = f"leases/{fence.table}"
         with self._locked():
-            held = self.get(key)
-            if not held or held.get("token") != fence.token or not self._live(held):
+            try:
+                held = self._check(fence)
+            except LeaseLost:
                 return False
-            self._write(key, {**held, "expires_at": expires_at})
+            self._write(f"leases/{fence.table}", {**held, "expires_at": expires_at})
             return True
 
     def _release(self, fence: Fence) -> None:

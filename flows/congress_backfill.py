@@ -17,7 +17,7 @@ from common.congress import backfill_fact
 from common.congress.build_fact_transactions import JOB
 from common.jobs import JobContext
 from common.state import Fence
-from flows.tasks import RETRY_DELAYS, retry_transient
+from flows.tasks import TRANSIENT_RETRIES
 
 
 def fenced(fence: Fence) -> JobContext:
@@ -26,14 +26,12 @@ def fenced(fence: Fence) -> JobContext:
     return replace(JobContext.from_env(), fence=fence)
 
 
-@task(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS,
-      retry_condition_fn=retry_transient)
+@task(**TRANSIENT_RETRIES)
 def build_index(fence: Fence) -> dict[str, Any]:
     return backfill_fact.build_index(fenced(fence))
 
 
-@task(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS,
-      retry_condition_fn=retry_transient)
+@task(**TRANSIENT_RETRIES)
 def build_years(years: list[int], fence: Fence) -> dict[str, Any]:
     return backfill_fact.build_years(fenced(fence), years)
 

@@ -58,6 +58,14 @@ def retry_transient(task: Task[..., Any], run: Any, state: Any) -> bool:
     return False
 
 
+# How every task that writes a table retries (the job tasks, the backfill's steps).
+TRANSIENT_RETRIES: dict[str, Any] = {
+    "retries": len(RETRY_DELAYS),
+    "retry_delay_seconds": RETRY_DELAYS,
+    "retry_condition_fn": retry_transient,
+}
+
+
 def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
     def run(event: dict[str, Any], runtime: Runtime = "local") -> dict[str, Any]:
         """`local`: the job runs in this process; `lambda`: on its deployed function."""
@@ -75,9 +83,7 @@ def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
     return task(
         name=job.name,
         task_run_name=f"{job.name}",
-        retries=len(RETRY_DELAYS),
-        retry_delay_seconds=RETRY_DELAYS,
-        retry_condition_fn=retry_transient,
+        **TRANSIENT_RETRIES,
         tags=[f"table:{job.table}"],  # a concurrency limit per table (README)
         on_failure=[notify_failure],
     )(run)
