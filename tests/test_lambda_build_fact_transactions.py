@@ -16,6 +16,7 @@ from common.congress.tables import DIMENSIONS, fact_partition_key
 from common.storage import Warehouse
 from tests.fact_reader import read_fact
 from tests.lambda_zip import invoke, unpack
+from tests.snapshots import objects
 
 FUNCTION = "build_fact_transactions"
 HERE = os.path.join(os.path.dirname(__file__), "..", "lambda", FUNCTION)
@@ -94,10 +95,6 @@ def split_silver(wh: Warehouse, *bounds: dt.datetime) -> list[pl.DataFrame]:
     return [s.filter((ts >= lo) & (ts < hi)) for lo, hi in itertools.pairwise(bounds)]
 
 
-def snapshot(wh: Warehouse) -> dict[str, bytes]:
-    keys = [k for p in ("gold", "quarantine", "_state") for k in wh.keys(p)]
-    return {k: wh.read_bytes(k) for k in keys}
-
 
 def day(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
@@ -155,11 +152,11 @@ def test_since_date_that_would_skip_rows_is_refused_with_the_count(code_dir, tmp
     gap = pl.concat([gap, late])
     demo_data.append_silver(wh, gap, "gap")
     demo_data.append_silver(wh, new, "new")
-    before = snapshot(wh)
+    before = objects(wh)
 
     resp = call(code_dir, wh, {"rebuild": False, "since_date": "2024-12-01"})
     assert resp["statusCode"] == 400
     body = json.loads(resp["body"])
     assert body["field"] == "since_date"
     assert f"would skip {gap.height} silver rows" in body["message"]
-    assert snapshot(wh) == before
+    assert objects(wh) == before

@@ -24,6 +24,7 @@ from common.storage import TEMP, Warehouse
 from tests.aws_server import create_state_table, moto_server
 from tests.fact_reader import fact_files
 from tests.silver_versions import new_versions, silver
+from tests.snapshots import objects
 
 
 @pytest.fixture
@@ -31,10 +32,6 @@ def demo(warehouse):
     demo_data.generate(warehouse, rows=3_000, members=40, assets=200, seed=13)
     return warehouse
 
-
-def snapshot(wh) -> dict[str, bytes]:
-    keys = [k for p in ("gold", "quarantine") for k in wh.keys(p)]
-    return {k: wh.read_bytes(k) for k in keys}
 
 
 def python(script: str, env: dict[str, str]) -> subprocess.Popen:
@@ -89,14 +86,14 @@ def test_writer_paused_past_its_lease_stops_and_changes_nothing(demo):
             demo, new_versions(demo, 5, shift_days=40, ts=later), "second-writer"
         )
         run_job(JOB, {"rebuild": True})  # the second writer runs to completion
-        after_second = snapshot(demo)
+        after_second = objects(demo)
         state = JobContext.from_env().state.get(STATE_KEY)
     finally:
         first.send_signal(signal.SIGCONT)
     out = first.communicate(timeout=120)[0]
     assert "RESULT LeaseLost" in out, out
     assert "lost (now held by" in out or "lost (expired)" in out, out
-    assert snapshot(demo) == after_second  # the resumed writer changed nothing
+    assert objects(demo) == after_second  # the resumed writer changed nothing
     assert JobContext.from_env().state.get(STATE_KEY) == state
 
 
