@@ -21,6 +21,7 @@ import polars as pl
 from obstore.exceptions import AlreadyExistsError
 from obstore.store import LocalStore, ObjectStore, from_url
 
+from common.errors import InvalidEvent
 from common.state import HOST_TAG, pid_alive, temp_name
 
 # Every local write goes to a hidden temporary name beside its target first, then is
@@ -70,8 +71,6 @@ class SourceRoots:
         return cls([r for r in configured.split(",") if r] or [warehouse.uri("bronze")])
 
     def check(self, uri: str, field: str) -> str:
-        from common.errors import InvalidEvent
-
         try:
             target = normalize_uri(uri)
         except ValueError as exc:
