@@ -13,7 +13,7 @@ import os
 
 import polars as pl
 
-from common.congress.tables import DIMENSIONS, FACT_PTR, TRENDING
+from common.congress.tables import DIMENSIONS, FACT_PTR, TRENDING, TRENDING_BY_CHAMBER
 from common.storage import Warehouse
 from common.totesys.schemas import STAR
 
@@ -32,6 +32,14 @@ def congress_tables(wh: Warehouse) -> dict[str, pl.LazyFrame]:
     trending = wh.keys(TRENDING, ".parquet")
     if trending:
         tables["trending_stocks"] = wh.scan_parquet(trending, hive_partitioning=False)
+    by_chamber = wh.keys(TRENDING_BY_CHAMBER, ".parquet")
+    if by_chamber:  # chamber comes from the partition folders
+        tables["trending_stocks_by_chamber"] = wh.scan_parquet(
+            by_chamber, include_file_paths="_object"
+        ).select(
+            pl.col("_object").str.extract(r"chamber=([a-z]+)").alias("chamber"),
+            pl.exclude("_object"),
+        )
     return tables
 
 

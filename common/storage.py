@@ -90,6 +90,26 @@ class SourceRoots:
         except FileNotFoundError as exc:
             raise FileNotFoundError(f"no object at {uri}") from exc
 
+    def expand(self, uri: str, field: str, suffix: str) -> list[str]:
+        """`uri` if it is one object, else every `suffix` object under it as a
+        prefix (sorted); nothing there is FileNotFoundError naming it."""
+        location = self.check(uri, field)
+        try:
+            store, name = self._object(uri, field)
+            obstore.head(store, name)
+            return [uri]
+        except FileNotFoundError:
+            pass
+        found: list[str] = []
+        if not is_local_uri(location) or os.path.isdir(location):
+            local = is_local_uri(location)
+            store = LocalStore(location) if local else from_url(location)
+            for batch in obstore.list(store):
+                found += [m["path"] for m in batch if m["path"].endswith(suffix)]
+        if not found:
+            raise FileNotFoundError(f"no object at {uri}, nor any *{suffix} under it")
+        return [f"{uri.rstrip('/')}/{path}" for path in sorted(found)]
+
     def version(self, uri: str, field: str) -> str:
         """What tells this object's content apart from an earlier one at the same
         location: size and e-tag (S3's, or the local store's inode and mtime)."""

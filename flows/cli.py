@@ -81,12 +81,21 @@ def shared_congress(wh: Warehouse) -> dict[str, str] | None:
             congress_tables.BRONZE_LEGISLATORS_HISTORICAL,
         ),
     }
-    if not all((folder / name).exists() for name, _ in files.values()):
+    senate = sorted((folder / "senate_daily").glob("*.json"))
+    if not senate or not all((folder / n).exists() for n, _ in files.values()):
         return None
+    files |= {
+        f"senate:{path.name}": (
+            f"senate_daily/{path.name}",
+            f"bronze/senate/{path.name}",
+        )
+        for path in senate
+    }
     for name, key in files.values():
         if not wh.exists(key):
             wh.put_if_absent(key, (folder / name).read_bytes())
-    return {field: wh.uri(key) for field, (_, key) in files.items()}
+    uris = {f: wh.uri(key) for f, (_, key) in files.items() if ":" not in f}
+    return uris | {"senate_source_uri": wh.uri("bronze/senate")}
 
 
 def brief(summary: dict[str, Any]) -> str:
@@ -194,22 +203,32 @@ def run(
     source_uri: Annotated[
         str | None, typer.Option(help="House PTR JSON to ingest")
     ] = None,
+    senate_source_uri: Annotated[
+        str | None,
+        typer.Option(help="Senate daily report (or a folder of them) to ingest"),
+    ] = None,
     build_members: Annotated[bool, typer.Option(help="rebuild dim_members")] = True,
 ) -> None:
     """Run a flow in this process (Prefect starts a local API if none is configured).
-    congress-gold with no source: every new file in bronze/house/ is ingested first;
+    congress-gold with no source: every new file in bronze/house/ and bronze/senate/
+    is ingested first;
     totesys: every packet in the ingestion root not processed yet."""
     if flow is FlowName.totesys:
-        if rebuild or since_date or source_uri:
+        if rebuild or since_date or source_uri or senate_source_uri:
             raise typer.BadParameter(
-                "--rebuild, --since-date and --source-uri are congress-gold options",
+                "--rebuild, --since-date and the source URIs are congress-gold "
+                "options",
                 param_hint="FLOW",
             )
         result = run_flow(flow)
         console.print_json(json.dumps(result, default=str))
         return
     day = since_date.date() if since_date else None
-    params = {"source_uri": source_uri, "build_members": build_members}
+    params = {
+        "source_uri": source_uri,
+        "senate_source_uri": senate_source_uri,
+        "build_members": build_members,
+    }
     result = run_flow(flow, rebuild=rebuild, since_date=day, **params)
     console.print_json(json.dumps(result, default=str))
     console.print(built_tables(warehouse()))

@@ -1,4 +1,5 @@
-"""The Congress gold flow: ingest -> dimensions (concurrently) -> fact -> trending."""
+"""The Congress gold flow: ingest (House, Senate) -> dimensions (concurrently) ->
+fact -> trending."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from common import ledger
 from common.congress import build_dimensions as dims
 from common.congress import build_fact_transactions as fact_job
 from common.congress import ingest_house_ptr as ingest_job
+from common.congress import ingest_senate_ptr as senate_job
 from common.congress import trending_stocks as trending_job
 from common.congress.tables import trending_key
 from common.jobs import JobContext
@@ -21,6 +23,7 @@ from common.observability import logger
 from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
 
 ingest_house_ptr = job_task(ingest_job.JOB)
+ingest_senate_ptr = job_task(senate_job.JOB)
 build_dim_members = job_task(dims.MEMBERS_JOB)
 build_dim_assets = job_task(dims.ASSETS_JOB)
 build_dim_dates = job_task(dims.DATES_JOB)
@@ -56,6 +59,7 @@ def congress_gold(
     rebuild: bool = False,
     since_date: dt.date | None = None,
     source_uri: str | None = None,
+    senate_source_uri: str | None = None,
     legislators_current_uri: str | None = None,
     legislators_historical_uri: str | None = None,
     build_members: bool = True,
@@ -63,8 +67,10 @@ def congress_gold(
     runtime: Runtime = "local",
     lambda_jobs: list[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """`source_uri`: a House PTR JSON file to ingest first; none: every file under the
-    warehouse's bronze/house/ that the ledger has not seen (in this version) yet.
+    """`source_uri`: a House PTR JSON file to ingest first, `senate_source_uri` a
+    Senate daily report (or a prefix of them); neither: every file under the
+    warehouse's bronze/house/ and bronze/senate/ that the ledger has not seen (in
+    this version) yet.
     Legislator URIs default to the warehouse's bronze/legislators/ files.
     `runtime`: where every job runs (this process, or its deployed Lambda);
     `lambda_jobs`: jobs to run on Lambda even when `runtime` is local."""
@@ -86,11 +92,18 @@ def congress_gold(
     }
     futures = {}
     after_ingest: list[Any] = []
-    new_files = {"silver_ptr_transactions": source_uri} if source_uri else new_sources()
-    for table, uri in new_files.items():  # one after the other: one silver lease
-        futures[table] = ingest_house_ptr.submit(
+    if source_uri or senate_source_uri:
+        given = [
+            ("silver_ptr_transactions", ingest_house_ptr, source_uri),
+            ("silver_ptr_transactions:senate", ingest_senate_ptr, senate_source_uri),
+        ]
+        new_files = {name: (task, uri) for name, task, uri in given if uri}
+    else:
+        new_files = new_sources()
+    for table, (task, uri) in new_files.items():  # one after the other: one lease
+        futures[table] = task.submit(
             {"source_uri": uri, **sources},
-            runtime=on(ingest_house_ptr),
+            runtime=on(task),
             wait_for=after_ingest[-1:],
         )
         after_ingest.append(futures[table])
@@ -126,11 +139,19 @@ def congress_gold(
     return results
 
 
-def new_sources() -> dict[str, str]:
-    """House files dropped into bronze/ and not ingested yet, by result name."""
+def new_sources() -> dict[str, tuple[Any, str]]:
+    """Files dropped into bronze/ and not ingested yet: result name -> (ingest
+    task, file)."""
     ctx = JobContext.from_env()
-    uris = ledger.pending(ctx, ingest_job.JOB.name, ingest_job.BRONZE_HOUSE, ".json")
-    return {f"silver_ptr_transactions:{uri.rsplit('/', 1)[-1]}": uri for uri in uris}
+    found = {}
+    for task, prefix, label in [
+        (ingest_house_ptr, ingest_job.BRONZE_HOUSE, ""),
+        (ingest_senate_ptr, senate_job.BRONZE_SENATE, "senate/"),
+    ]:
+        for uri in ledger.pending(ctx, task.name, prefix, ".json"):
+            name = f"silver_ptr_transactions:{label}{uri.rsplit('/', 1)[-1]}"
+            found[name] = (task, uri)
+    return found
 
 
 def run_seconds(futures: dict[str, Any]) -> dict[str, float]:

@@ -10,6 +10,12 @@ locals {
       write_prefixes = ["silver/ptr_transactions/", "quarantine/ptr_transactions/"]
       memory_mb      = 512 # 179 MB on the real House file
     }
+    # bronze Senate daily reports -> the same silver (chamber "senate") + quarantine
+    ingest_senate_ptr = {
+      read_prefixes  = ["bronze/senate/", "bronze/legislators/"] # under SOURCE_ROOTS
+      write_prefixes = ["silver/ptr_transactions/", "quarantine/ptr_transactions/", "quarantine/ptr_paper_filings/"]
+      memory_mb      = 512 # the 219 real daily reports in one call; see the README's cost table
+    }
     # SCD2 member dimension from the legislators files
     build_dim_members = {
       read_prefixes  = ["bronze/legislators/"]
@@ -38,7 +44,7 @@ locals {
     # rolling 7/30/90-day aggregates per ticker
     compute_trending_stocks = {
       read_prefixes  = ["gold/facts/ptr_transactions/", "gold/dimensions/"]
-      write_prefixes = ["gold/aggregates/trending_stocks/"]
+      write_prefixes = ["gold/aggregates/trending_stocks/", "gold/aggregates/trending_stocks_by_chamber/"]
       memory_mb      = 1024 # 162 MB over a 1M-row fact; reads 90 days of it
     }
   }

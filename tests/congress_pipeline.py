@@ -13,6 +13,7 @@ from tests.lambda_zip import invoke, unpack
 
 ORDER = [
     "ingest_house_ptr",
+    "ingest_senate_ptr",
     "build_dim_members",
     "build_dim_assets",
     "build_dim_dates",

@@ -144,12 +144,23 @@ def test_a_file_dropped_in_bronze_reaches_gold_by_the_next_run(warehouse):
     assert read_fact(warehouse).equals(built)
 
     (bronze / "house" / "2025.json").write_text(json.dumps(house[3000:]))
+    report = max(
+        Path(shared_file("congress", "senate_daily")).glob("*.json"),
+        key=lambda p: p.stat().st_size,
+    )
+    (bronze / "senate").mkdir()
+    shutil.copy(report, bronze / "senate" / report.name)
     third = congress_gold()
     assert [k for k in third if k.startswith("silver")] == [
-        "silver_ptr_transactions:2025.json"
+        "silver_ptr_transactions:2025.json",
+        f"silver_ptr_transactions:senate/{report.name}",
     ]
-    silver = pl.read_parquet(warehouse.uri("silver/ptr_transactions/*.parquet"))
+    silver = pl.read_parquet(
+        warehouse.uri("silver/ptr_transactions/*.parquet"), missing_columns="insert"
+    )
     added = third["silver_ptr_transactions:2025.json"]["silver_rows"]
-    assert silver.height == first[ingested[0]]["silver_rows"] + added
+    senate = third[f"silver_ptr_transactions:senate/{report.name}"]["silver_rows"]
+    assert senate == len(silver.filter(pl.col("chamber") == "senate")) > 0
+    assert silver.height == first[ingested[0]]["silver_rows"] + added + senate
     ids = silver.select("doc_id", "txn_index").n_unique()
-    assert read_fact(warehouse).height == ids  # every transaction of both files
+    assert read_fact(warehouse).height == ids  # every transaction of all three files

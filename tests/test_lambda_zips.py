@@ -40,11 +40,12 @@ def test_zip_is_lean(function):
 def sample(function: str) -> tuple[dict, dict]:
     event = json.loads((LAMBDA / function / "event.json").read_text())
     response = json.loads((LAMBDA / function / "response.json").read_text())
-    if "source_uri" in event:  # the sample names S3; run it on the same files locally
-        event = {
-            "source_uri": shared_file("congress", "house_all_transactions.json"),
-            **congress_sources(),
-        }
+    real = {  # the samples name S3; run them on the same files locally
+        "ingest_house_ptr": shared_file("congress", "house_all_transactions.json"),
+        "ingest_senate_ptr": shared_file("congress", "senate_daily"),
+    }
+    if function in real:
+        event = {"source_uri": real[function], **congress_sources()}
     if function == "build_dim_members":
         event = congress_sources()
     return event, response

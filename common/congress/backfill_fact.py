@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from common.congress import fact_index
+from common.congress import fact_contract, fact_index
 from common.congress import fact_ptr_transactions as fact
 from common.congress.build_fact_transactions import (
     STATE_KEY,
@@ -92,7 +92,11 @@ def finish(ctx: JobContext, written: list[str]) -> dict[str, Any]:
     )
     max_key = pl.scan_parquet(wh.uri(INDEX)).select(pl.col("transaction_key").max())
     fact_index.rebuild(wh)
-    state = {"watermark": high.isoformat(), "max_key": max_key.collect().item() or 0}
+    state = {
+        "watermark": high.isoformat(),
+        "max_key": max_key.collect().item() or 0,
+        "contract": fact_contract.VERSION,
+    }
     ctx.commit(STATE_KEY, state)
     wh.delete([INDEX])
     return {"files_deleted": deleted, "watermark": high.isoformat()}

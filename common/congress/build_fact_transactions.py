@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from common.congress import fact_index
+from common.congress import fact_contract, fact_index
 from common.congress import fact_ptr_transactions as fact
 from common.congress.schemas import (
     DimAssets,
@@ -109,6 +109,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     )
     silver = scan_silver(wh).select(fact.SILVER_INPUT)
     check_params(p, watermark, silver)
+    migrated = 0 if p.rebuild else fact_contract.migrate(ctx, state)
     batch, rejected = split_valid(
         select_batch(silver, p, watermark).collect(), SILVER_INPUT
     )
@@ -170,6 +171,7 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         "files_written": written,
         "files_deleted": deleted,
         "quarantined": quarantined,
+        **({"files_migrated": migrated} if migrated else {}),
     }
 
 
@@ -181,7 +183,8 @@ def next_state(
     quarantined earlier may fit an extended dim_dates)."""
     stamps = [t for t in (high, None if rebuild else watermark) if t is not None]
     newest = max(stamps) if stamps else watermark
-    return {"max_key": top} | ({"watermark": newest.isoformat()} if newest else {})
+    watermark_ = {"watermark": newest.isoformat()} if newest else {}
+    return {"max_key": top, "contract": fact_contract.VERSION} | watermark_
 
 
 def touched_partitions(wh: Warehouse, latest: pl.DataFrame) -> list[str]:

@@ -126,6 +126,7 @@ def silver_frame(
                     "amount_high": high,
                     "owner": rng.choice(OWNERS),
                     "silver_ingest_ts": ts,
+                    "chamber": "house",
                 }
             )
     versions = []

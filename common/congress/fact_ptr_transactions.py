@@ -35,6 +35,7 @@ SILVER_INPUT = [
     "amount_low",
     "amount_high",
     "silver_ingest_ts",
+    "chamber",
 ]
 # The silver columns carried into the facts once the rows are deduped and ordered.
 CARRIED = [
@@ -45,6 +46,7 @@ CARRIED = [
     "amount_high",
     "doc_id",
     "filing_date",
+    "chamber",
 ]
 ROW = "__row__"
 
@@ -184,6 +186,7 @@ def fact_rows(latest: pl.DataFrame, dims: dict[str, pl.DataFrame]) -> pl.DataFra
             .cast(pl.Int64),
             doc_id="doc_id",
             filing_date="filing_date",
+            chamber="chamber",
         )
         .with_columns(
             year=pl.col("transaction_date_key") // 10000,

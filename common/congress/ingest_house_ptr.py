@@ -18,11 +18,10 @@ from common import ledger
 from common.congress.house_ptr import SOURCE_COLUMNS, parse
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
+from common.congress.silver import member_summary, write_part
 from common.congress.sources import LegislatorSources
-from common.congress.tables import QUARANTINE_PTR, SILVER_PTR
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
-from common.observability import logger
 from common.storage import SourceRoots
 from common.validation import split_valid
 
@@ -88,6 +87,8 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
         "amount_high",
         pl.col("owner_parsed").alias("owner"),
         silver_ingest_ts=pl.lit(now),
+        chamber=pl.lit("house"),
+        asset_detail=pl.lit(None, pl.String),
     )
     silver, rejected = split_valid(silver, SilverPtrTransactions)
     quarantine = pl.concat(
@@ -103,39 +104,21 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
         ],
         how="diagonal_relaxed",
     )
-    # Outputs are named by the source's content: the same file ingested again (a
-    # rerun after a crash, a duplicate trigger) finds them there and adds nothing.
     digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:16]
-    outputs = {
-        f"{SILVER_PTR}/part-{digest}.parquet": silver,
-        f"{QUARANTINE_PTR}/{digest}.parquet": quarantine,
-    }
-    ctx.check_lease()
-    written = 0
-    for key, frame in outputs.items():
-        if frame.height and not wh.exists(key):
-            wh.write_parquet(frame, key)
-            written += 1
-    unresolved = sorted(
-        set(silver.filter(pl.col("bioguide_id").is_null())["filer_name"].to_list())
-    )
-    if unresolved:
-        logger.warning("filers not resolved to a member", extra={"names": unresolved})
-    resolved = silver["bioguide_id"].is_not_null().sum()
+    written = write_part(ctx, digest, silver, quarantine)
     ledger.record(ctx, JOB_NAME, p.source_uri, "source_uri")
     return {
         "rows_in": raw.height,
         "silver_rows": silver.height,
         "quarantined": quarantine.height,
-        "resolved_share": round(resolved / silver.height, 4) if silver.height else 0.0,
-        "unresolved_names": unresolved,
+        **member_summary(silver),
         "files_written": written,
     }
 
 
 JOB = TableJob(
     name=JOB_NAME,
-    table="silver_ptr_transactions",
+    table="silver_ptr_transactions",  # the lease both chambers' ingest share
     params=IngestParams,
     run=ingest,
 )

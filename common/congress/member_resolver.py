@@ -3,8 +3,9 @@
 Names are normalised (case, accents, punctuation, honorifics and suffixes, initials).
 A candidate must match on last name (every token of it present in the filer's name);
 then the first name, middle name or nickname counts most, the seat (state and
-district) next, and a House term covering the trade date last. No candidate, or a tie
-at the top: unresolved.
+district; a senator's is the state) next, and a term in the chamber covering the date
+last. No candidate, or a tie at the top: unresolved. One resolver per chamber: a House
+filing names a representative, a Senate filing a senator.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
+
+from common.congress.legislators import BEGINNING, OPEN_END
 
 HONORIFICS = {
     "mr",
@@ -54,10 +57,10 @@ class Candidate:
 
 
 class MemberResolver:
-    def __init__(self, terms: pl.DataFrame) -> None:
-        house = terms.filter(pl.col("chamber") == "rep")
+    def __init__(self, terms: pl.DataFrame, chamber: str = "rep") -> None:
+        served = terms.filter(pl.col("chamber") == chamber)
         self.by_last: dict[str, list[Candidate]] = {}
-        for (bioguide,), rows in house.group_by("bioguide_id"):
+        for (bioguide,), rows in served.group_by("bioguide_id"):
             first = rows.row(0, named=True)
             cand = Candidate(
                 bioguide_id=str(bioguide),
@@ -66,7 +69,13 @@ class MemberResolver:
                     t for k in ("first", "middle", "nickname") for t in tokens(first[k])
                 ),
                 seats=frozenset(zip(rows["state"], rows["district"], strict=True)),
-                terms=tuple(zip(rows["start"], rows["end"], strict=True)),
+                # A former member's placeholder span (no dates in the source) is no
+                # evidence of serving on a given day: only real terms count.
+                terms=tuple(
+                    span
+                    for span in zip(rows["start"], rows["end"], strict=True)
+                    if span != (BEGINNING, OPEN_END)
+                ),
             )
             if cand.last:
                 self.by_last.setdefault(cand.last[-1], []).append(cand)
@@ -94,14 +103,24 @@ class MemberResolver:
         return score
 
     def resolve(
-        self, name: str, state: str, district: int | None, on: dt.date | None = None
+        self,
+        name: str,
+        state: str,
+        district: int | None,
+        on: dt.date | None = None,
+        last: str | None = None,
     ) -> str | None:
+        """`last`, when the filing gives it apart (Senate filings do): the candidate's
+        last name must be in it, not merely anywhere in the name ("Thomas Tillis"
+        does not name Senator Thomas)."""
         words = set(tokens(name))
-        pool = [c for w in words for c in self.by_last.get(w, [])]
+        surname = set(tokens(last)) if last else words
+        pool = [c for w in surname for c in self.by_last.get(w, [])]
         scored = sorted(
             (
                 (self.score(c, words, state, district, on), c.bioguide_id)
                 for c in set(pool)
+                if set(c.last) <= surname
             ),
             reverse=True,
         )

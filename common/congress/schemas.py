@@ -9,6 +9,7 @@ from common.distinct import all_distinct
 
 TRANSACTION_TYPES = ["purchase", "sale", "sale_partial", "exchange"]
 OWNERS = ["self", "spouse", "joint", "dependent"]
+CHAMBERS = ["house", "senate"]
 
 
 def polars_schema(model: type[pa.DataFrameModel]) -> pl.Schema:
@@ -32,6 +33,10 @@ class SilverPtrTransactions(pa.DataFrameModel):
     amount_high: pl.Int64 = pa.Field(nullable=True)
     owner: pl.String = pa.Field(isin=OWNERS)
     silver_ingest_ts: pl.Datetime = pa.Field(nullable=False)
+    # Added with Senate ingest; silver written before reads as House, no detail
+    # (common/congress/silver.py).
+    chamber: pl.String = pa.Field(isin=CHAMBERS)
+    asset_detail: pl.String = pa.Field(nullable=True)  # a bond's coupon, maturity
 
     class Config:
         coerce = True  # txn_index arrives as int32 or int64 depending on the writer
@@ -94,6 +99,7 @@ class FactPtrTransactions(pa.DataFrameModel):
     days_to_notification: pl.Int64
     doc_id: pl.String
     filing_date: pl.Date
+    chamber: pl.String = pa.Field(isin=CHAMBERS)  # contract 2 (see fact_contract.py)
 
     class Config:
         strict = True

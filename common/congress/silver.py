@@ -1,16 +1,64 @@
-"""Reading silver `ptr_transactions`: every job that builds on it starts here."""
+"""Silver `ptr_transactions`: every job that builds on it starts here, and both
+chambers' ingest jobs write it the same way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
-from common.congress.tables import SILVER_PTR
+from common.congress.schemas import SilverPtrTransactions, polars_schema
+from common.congress.tables import QUARANTINE_PTR, SILVER_PTR
 from common.errors import MissingTable
+from common.jobs import JobContext
+from common.observability import logger
 from common.storage import Warehouse
+
+SCHEMA = polars_schema(SilverPtrTransactions)
 
 
 def scan_silver(wh: Warehouse) -> pl.LazyFrame:
+    """Every silver part under today's contract. Parts written before Senate ingest
+    have no `chamber` or `asset_detail`: they are House rows, read as such."""
     files = wh.keys(SILVER_PTR, ".parquet")
     if not files:
         raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
-    return wh.scan_parquet(files)
+    return wh.scan_parquet(
+        files,
+        schema=SCHEMA,
+        missing_columns="insert",
+        extra_columns="ignore",
+        cast_options=pl.ScanCastOptions(integer_cast="upcast"),
+    ).with_columns(pl.col("chamber").fill_null("house"))
+
+
+def write_part(
+    ctx: JobContext, digest: str, silver: pl.DataFrame, quarantine: pl.DataFrame
+) -> int:
+    """Write one source's silver rows and quarantined rows, named by the source's
+    content: the same source ingested again (a rerun after a crash, a duplicate
+    trigger) finds them there and adds nothing. Returns the files written."""
+    wh = ctx.warehouse
+    outputs = {
+        f"{SILVER_PTR}/part-{digest}.parquet": silver,
+        f"{QUARANTINE_PTR}/{digest}.parquet": quarantine,
+    }
+    ctx.check_lease()
+    written = 0
+    for key, frame in outputs.items():
+        if frame.height and not wh.exists(key):
+            wh.write_parquet(frame, key)
+            written += 1
+    return written
+
+
+def member_summary(silver: pl.DataFrame) -> dict[str, Any]:
+    """resolved_share and unresolved_names of an ingest's silver rows."""
+    unresolved = sorted(
+        set(silver.filter(pl.col("bioguide_id").is_null())["filer_name"].to_list())
+    )
+    if unresolved:
+        logger.warning("filers not resolved to a member", extra={"names": unresolved})
+    resolved = silver["bioguide_id"].is_not_null().sum()
+    share = round(resolved / silver.height, 4) if silver.height else 0.0
+    return {"resolved_share": share, "unresolved_names": unresolved}

@@ -17,9 +17,12 @@ BRONZE_LEGISLATORS_CURRENT = "bronze/legislators/legislators-current.yaml"
 BRONZE_LEGISLATORS_HISTORICAL = "bronze/legislators/legislators-historical.csv"
 QUARANTINE_PTR = "quarantine/ptr_transactions"
 TRENDING = "gold/aggregates/trending_stocks"
+TRENDING_BY_CHAMBER = "gold/aggregates/trending_stocks_by_chamber"
 
 
-def trending_key(as_of: object) -> str:
+def trending_key(as_of: object, chamber: str | None = None) -> str:
+    if chamber:
+        return f"{TRENDING_BY_CHAMBER}/chamber={chamber}/as_of={as_of}/trending.parquet"
     return f"{TRENDING}/as_of={as_of}/trending.parquet"
 
 
@@ -29,5 +32,6 @@ ALL = [
     *(k.rsplit("/", 1)[0] for k in DIMENSIONS.values()),
     FACT_PTR,
     TRENDING,
+    TRENDING_BY_CHAMBER,
     QUARANTINE,
 ]

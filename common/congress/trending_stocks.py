@@ -1,11 +1,15 @@
 """compute_trending_stocks: per ticker and window (7/30/90 days of transaction_date
 ending at the as-of date), volumes by side and party; party is that of the member
-version the fact row points to, i.e. the one valid on the trade date."""
+version the fact row points to, i.e. the one valid on the trade date.
+
+`{"chamber": "house" | "senate"}` limits it to one chamber's trades; that result is
+its own table (`trending_stocks_by_chamber`, partitioned by chamber), so the
+both-chambers table never mixes with it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +27,7 @@ class TrendingParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     as_of_date: dt.date | None = None
+    chamber: Literal["house", "senate"] | None = None
 
 
 def trades(
@@ -95,17 +100,25 @@ def compute(ctx: JobContext, p: TrendingParams) -> dict[str, Any]:
     for name in ("dim_members", "dim_assets"):
         if not wh.exists(DIMENSIONS[name]):
             raise MissingTable(f"Dimension table {name} not found")
+    fact = wh.scan_parquet(files)
+    if p.chamber:
+        fact = fact.filter(pl.col("chamber") == p.chamber)
     rows = trades(
-        wh.scan_parquet(files),
+        fact,
         pl.scan_parquet(wh.uri(DIMENSIONS["dim_members"])),
         pl.scan_parquet(wh.uri(DIMENSIONS["dim_assets"])),
     )
     as_of = p.as_of_date or rows.select(pl.col("trade_date").max()).collect().item()
     out = TrendingStocks.validate(aggregate(rows, as_of).collect())
-    key = trending_key(as_of)
+    key = trending_key(as_of, p.chamber)
     ctx.check_lease()
     wh.write_parquet(out, key)
-    return {"as_of_date": as_of.isoformat(), "rows_out": out.height, "files_written": 1}
+    return {
+        "as_of_date": as_of.isoformat(),
+        "chamber": p.chamber or "both",
+        "rows_out": out.height,
+        "files_written": 1,
+    }
 
 
 JOB = TableJob("compute_trending_stocks", "trending_stocks", TrendingParams, compute)

@@ -1,0 +1,189 @@
+"""ingest_senate_ptr: bronze Senate daily reports -> new silver parts + quarantine.
+
+`{"source_uri": "<one report, or a prefix holding many>"}` (plus the legislators URIs
+House ingest takes) -> `{"rows_in", "silver_rows", "quarantined", "resolved_share",
+"unresolved_names", "empty_filings", "bioguide_corrected", "files_in",
+"files_written"}`; rows_in = silver_rows + quarantined, always.
+
+Members: a filing's `bioguide` is used when it names a senator. An id the legislators
+data does not hold is quarantined with the reason. An id of someone who never sat in
+the Senate (the Senate's own data has a few, e.g. a 1795 representative for Jack
+Reed) is a wrong id: the filer's name resolves the senator instead, and the row
+counts in `bioguide_corrected`. No id: the name and the filing date resolve the
+senator (member_resolver.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from typing import Any
+
+import polars as pl
+
+from common import ledger
+from common.congress import senate_ptr
+from common.congress.member_resolver import MemberResolver
+from common.congress.schemas import SilverPtrTransactions
+from common.congress.silver import member_summary, write_part
+from common.congress.sources import LegislatorSources
+from common.errors import InvalidEvent
+from common.jobs import JobContext, TableJob
+from common.storage import SourceRoots
+from common.validation import split_valid
+
+JOB_NAME = "ingest_senate_ptr"
+BRONZE_SENATE = "bronze/senate"  # where Senate daily reports are dropped
+PAPER_FILINGS = "quarantine/ptr_paper_filings"  # filings listing no transactions
+
+
+class IngestParams(LegislatorSources):
+    source_uri: str
+
+
+class Members:
+    """Who a Senate filing names: its bioguide id, checked, or its filer's name."""
+
+    def __init__(self, terms: pl.DataFrame) -> None:
+        self.known = set(terms["bioguide_id"].to_list())
+        self.senators = set(terms.filter(pl.col("chamber") == "sen")["bioguide_id"])
+        self.resolver = MemberResolver(terms, chamber="sen")
+
+    def attribute(
+        self, name: str, last: str, given: str | None, on: dt.date | None
+    ) -> tuple[str | None, bool, str | None]:
+        """(bioguide_id, corrected, reason to quarantine)"""
+        if given in self.senators:
+            return given, False, None
+        if given and given not in self.known:
+            return None, False, f"bioguide: {given} is not in the legislators data"
+        found = self.resolver.resolve(name, "", None, on, last=last)
+        if given and not found:
+            why = f"bioguide: {given} never sat in the Senate and the name matches none"
+            return None, False, why
+        return found, bool(given), None
+
+
+def attribute(parsed: pl.DataFrame, members: Members) -> pl.DataFrame:
+    keys = ["filer_name", "last_name", "bioguide_given", "notification_date"]
+    filers = parsed.select(keys).unique()
+    found = [members.attribute(*row) for row in filers.iter_rows()]
+    return parsed.join(
+        filers.with_columns(
+            pl.DataFrame(
+                found,
+                schema={
+                    "bioguide_id": pl.String,
+                    "corrected": pl.Boolean,
+                    "member_reason": pl.String,
+                },
+                orient="row",
+            )
+        ),
+        on=keys,
+        how="left",
+        nulls_equal=True,
+    ).with_columns(
+        reason=pl.concat_str(
+            "reason", "member_reason", separator="; ", ignore_nulls=True
+        ).replace("", None)
+    )
+
+
+def ingest_file(
+    ctx: JobContext, data: bytes, members: Members, now: dt.datetime
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """One report, ingested whole: (its silver rows, its counts)."""
+    filings = senate_ptr.read_filings(data, "source_uri")
+    rows = senate_ptr.transactions(filings)
+    parsed = attribute(senate_ptr.parse(rows, now.date()), members)
+    valid = parsed.filter(pl.col("reason").is_null())
+    silver, rejected = split_valid(
+        valid.select(
+            "doc_id",
+            "txn_index",
+            "filer_name",
+            "bioguide_id",
+            "asset_name",
+            "ticker",
+            "transaction_type",
+            "transaction_date",
+            "notification_date",
+            "filing_date",
+            "amount_low",
+            "amount_high",
+            pl.col("owner_parsed").alias("owner"),
+            silver_ingest_ts=pl.lit(now),
+            chamber=pl.lit("senate"),
+            asset_detail="asset_detail",
+        ),
+        SilverPtrTransactions,
+    )
+    quarantine = pl.concat(
+        [
+            parsed.filter(pl.col("reason").is_not_null()).select(
+                *senate_ptr.SOURCE_COLUMNS, "doc_id", "reason"
+            ),
+            rejected.select("doc_id", "txn_index", "reason"),
+        ],
+        how="diagonal_relaxed",
+    )
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    written = write_part(ctx, digest, silver, quarantine)
+    paper = filings.filter(pl.col("transactions").list.len() == 0).drop("transactions")
+    key = f"{PAPER_FILINGS}/{digest}.parquet"
+    if paper.height and not ctx.warehouse.exists(key):
+        ctx.warehouse.write_parquet(paper, key)
+        written += 1
+    corrected = silver.join(
+        valid.filter("corrected").select("doc_id", "txn_index"),
+        on=["doc_id", "txn_index"],
+        how="semi",
+    )
+    return silver, {
+        "rows_in": rows.height,
+        "quarantined": quarantine.height,
+        "empty_filings": paper.height,
+        "bioguide_corrected": corrected.height,
+        "files_written": written,
+    }
+
+
+def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
+    wh = ctx.warehouse
+    roots = SourceRoots.from_env(wh)
+    roots.check(p.source_uri, "source_uri")
+    p.uris(wh)  # every location is checked before anything is read
+    try:
+        uris = roots.expand(p.source_uri, "source_uri", ".json")
+    except FileNotFoundError as exc:
+        raise InvalidEvent("source_uri", str(exc)) from exc
+    members = Members(p.terms(wh))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    totals: Counter[str] = Counter()
+    silvers = []
+    for uri in uris:  # one report at a time: each is ingested whole, then recorded
+        silver, counts = ingest_file(ctx, roots.read(uri, "source_uri"), members, now)
+        silvers.append(silver)
+        totals.update(counts)
+        ledger.record(ctx, JOB_NAME, uri, "source_uri")
+    silver = pl.concat(silvers)
+    return {
+        "rows_in": totals["rows_in"],
+        "silver_rows": silver.height,
+        "quarantined": totals["quarantined"],
+        **member_summary(silver),
+        "empty_filings": totals["empty_filings"],
+        "bioguide_corrected": totals["bioguide_corrected"],
+        "files_in": len(uris),
+        "files_written": totals["files_written"],
+    }
+
+
+JOB = TableJob(
+    name=JOB_NAME,
+    table="silver_ptr_transactions",  # the lease both chambers' ingest share
+    params=IngestParams,
+    run=ingest,
+)
