@@ -36,7 +36,7 @@ def main() -> None:
     from common.jobs import JobContext, run_job
     from common.storage import Warehouse
     from common.totesys.packet_store import STATE
-    from common.totesys.process_packets import JOB
+    from common.totesys.process_totesys_packets import JOB
     from tests.totesys_packets import dump_rows, first_packets, write_packet
 
     ingestion = Warehouse(os.path.join(root, "ingestion"))

@@ -1,7 +1,7 @@
 """The table-job contract, shared by the Prefect tasks and the Lambda handlers.
 
 A job is a function `(ctx, params) -> summary dict` plus a pydantic model for its
-parameters. `run_job` parses the event (Powertools Parser), takes the table's writer
+parameters. `run_job` parses the event (Powertools Parser), takes the job's writer
 lease, runs the job, logs and meters the summary. Both runtimes call `run_job` and
 nothing else; the Lambda response shape is defined here once (`to_response` /
 `from_response`) for the handlers and for flows that invoke deployed Lambdas.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools.utilities.parser import parse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from common.errors import InvalidEvent
 from common.observability import logger, record_invalid_event, record_summary
@@ -45,6 +45,15 @@ class JobContext:
         if self.fence:
             self.state.check(self.fence)
 
+    def load(self, key: str, *former: str) -> dict[str, Any] | None:
+        """Job state at `key`, else at a key an earlier release used for it (read
+        once: the next commit writes `key`), so renaming a key loses nothing."""
+        for name in (key, *former):
+            value = self.state.get(name)
+            if value is not None:
+                return value
+        return None
+
     def commit(self, key: str, value: dict[str, Any]) -> None:
         """Write job state (a watermark, processed ids) only while the lease holds."""
         self.state.put(key, value, fence=self.fence)
@@ -56,10 +65,18 @@ class JobContext:
         return self.warehouse.delete(keys)
 
 
+class NoParams(BaseModel):
+    """The event of a job that takes no parameters: `{}` (anything else is a 400)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 @dataclass(frozen=True)
 class TableJob(Generic[P]):
+    """One name everywhere: module, Lambda folder, Prefect task, Terraform key, lease
+    (one writer per job at a time) and job-state key."""
+
     name: str
-    table: str  # the lease name: one writer per table at a time
     params: type[P]
     run: Callable[[JobContext, P], dict[str, Any]]
 
@@ -83,7 +100,7 @@ def run_job(
     started = time.perf_counter()
     try:
         params = parse_params(job, event)
-        with ctx.state.lease(job.table, ctx.settings.lease_seconds) as fence:
+        with ctx.state.lease(job.name, ctx.settings.lease_seconds) as fence:
             ctx.warehouse.sweep_orphans()  # debris of a run that crashed
             summary = job.run(replace(ctx, fence=fence), params)
     except InvalidEvent as exc:

@@ -72,7 +72,7 @@ def congress_fact_backfill(
     else:
         runner = ThreadPoolTaskRunner()
     ctx = JobContext.from_env()
-    with ctx.state.lease(JOB.table, ctx.settings.lease_seconds) as fence:
+    with ctx.state.lease(JOB.name, ctx.settings.lease_seconds) as fence:
         return build_ranges.with_options(task_runner=runner)(
             fence, years_per_task=years_per_task
         )

@@ -12,11 +12,14 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
 from common import ledger
-from common.congress import build_dimensions as dims
+from common.congress import build_dim_assets as build_dim_assets_job
+from common.congress import build_dim_dates as build_dim_dates_job
+from common.congress import build_dim_members as build_dim_members_job
 from common.congress import build_fact_transactions as fact_job
+from common.congress import compute_trending_stocks as compute_trending_stocks_job
 from common.congress import ingest_house_ptr as ingest_job
 from common.congress import ingest_senate_ptr as senate_job
-from common.congress import trending_stocks as trending_job
+from common.congress import trending_stocks
 from common.congress.tables import trending_key
 from common.jobs import JobContext
 from common.observability import logger
@@ -24,11 +27,11 @@ from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
 
 ingest_house_ptr = job_task(ingest_job.JOB)
 ingest_senate_ptr = job_task(senate_job.JOB)
-build_dim_members = job_task(dims.MEMBERS_JOB)
-build_dim_assets = job_task(dims.ASSETS_JOB)
-build_dim_dates = job_task(dims.DATES_JOB)
+build_dim_members = job_task(build_dim_members_job.JOB)
+build_dim_assets = job_task(build_dim_assets_job.JOB)
+build_dim_dates = job_task(build_dim_dates_job.JOB)
 build_fact_transactions = job_task(fact_job.JOB)
-compute_trending_stocks = job_task(trending_job.JOB)
+compute_trending_stocks = job_task(compute_trending_stocks_job.JOB)
 
 
 def summary_markdown(
@@ -168,7 +171,8 @@ def run_seconds(futures: dict[str, Any]) -> dict[str, float]:
 def publish_top_movers(as_of: str) -> None:
     wh = JobContext.from_env().warehouse
     try:
-        movers = trending_job.top_movers(pl.read_parquet(wh.uri(trending_key(as_of))))
+        trending = pl.read_parquet(wh.uri(trending_key(as_of)))
+        movers = trending_stocks.top_movers(trending)
     except (OSError, pl.exceptions.PolarsError) as exc:  # a report, not the pipeline
         logger.warning("top movers not published", extra={"error": str(exc)})
         return

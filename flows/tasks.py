@@ -84,6 +84,6 @@ def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:
         name=job.name,
         task_run_name=f"{job.name}",
         **TRANSIENT_RETRIES,
-        tags=[f"table:{job.table}"],  # a concurrency limit per table (README)
+        tags=[f"job:{job.name}"],  # a concurrency limit per job (deployments.md)
         on_failure=[notify_failure],
     )(run)

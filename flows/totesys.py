@@ -8,10 +8,11 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from common.jobs import JobContext
-from common.totesys import packet_store, process_packets
+from common.totesys import packet_store
+from common.totesys import process_totesys_packets as process_totesys_packets_job
 from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
 
-process_totesys_packets = job_task(process_packets.JOB)
+process_totesys_packets = job_task(process_totesys_packets_job.JOB)
 
 
 def report_markdown(summary: dict[str, Any]) -> str:

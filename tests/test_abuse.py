@@ -14,13 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.congress import demo_data
-from common.congress.build_dimensions import ASSETS_JOB, DATES_JOB, MEMBERS_JOB
+from common.congress.build_dim_assets import JOB as ASSETS_JOB
+from common.congress.build_dim_dates import JOB as DATES_JOB
+from common.congress.build_dim_members import JOB as MEMBERS_JOB
 from common.congress.build_fact_transactions import JOB as FACT
+from common.congress.compute_trending_stocks import JOB as TRENDING
 from common.congress.ingest_house_ptr import JOB as INGEST
-from common.congress.trending_stocks import JOB as TRENDING
 from common.jobs import TableJob, handle_event
 from common.storage import Warehouse
-from common.totesys.process_packets import JOB as TOTESYS
+from common.totesys.process_totesys_packets import JOB as TOTESYS
 from common.totesys.sources import SOURCES
 from tests.shared_data import shared_file
 from tests.snapshots import objects

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from common.congress import demo_data
-from common.congress.build_dimensions import calendar
 from common.congress.build_fact_transactions import JOB, STATE_KEY
+from common.congress.dim_dates import calendar
 from common.congress.tables import DIMENSIONS, SILVER_PTR, fact_partition_key
 from common.errors import InvalidEvent, LeaseHeld, MissingTable
 from common.jobs import JobContext, run_job
@@ -252,8 +252,8 @@ def test_incremental_after_rebuild_equals_single_rebuild(demo, tmp_path):
 
 def test_lease_held_by_another_run_fails_before_writing(demo):
     ctx = JobContext.from_env()
-    with ctx.state.lease(JOB.table, 60):
-        with pytest.raises(LeaseHeld, match="fact_ptr_transactions is being written"):
+    with ctx.state.lease(JOB.name, 60):
+        with pytest.raises(LeaseHeld, match="build_fact_transactions is being written"):
             run_job(JOB, {"rebuild": True})
     assert fact_files(demo) == {}
     run_job(JOB, {"rebuild": True})  # released: the next run proceeds

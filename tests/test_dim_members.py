@@ -177,7 +177,7 @@ def test_asset_keys_stay_stable_across_runs(warehouse):
     import datetime as dt_
 
     from common.congress import demo_data
-    from common.congress.build_dimensions import ASSETS_JOB
+    from common.congress.build_dim_assets import JOB as ASSETS_JOB
     from common.congress.tables import DIMENSIONS
     from common.jobs import run_job
 

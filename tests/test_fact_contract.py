@@ -1,15 +1,22 @@
-"""A fact table and silver written by the release before Senate ingest (no `chamber`
-column, no contract version in the state) migrate on the next run by themselves."""
+"""A fact table, silver and job state written by the release before Senate ingest
+(no `chamber` column, no contract version, the state under the key it had then)
+migrate on the next run by themselves."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import cast
 
 import polars as pl
 
 from common.congress import demo_data, fact_contract
-from common.congress.build_fact_transactions import JOB, STATE_KEY
+from common.congress.build_fact_transactions import (
+    FORMER_STATE_KEY,
+    JOB,
+    STATE_KEY,
+)
 from common.congress.tables import FACT_PTR, SILVER_PTR
 from common.jobs import JobContext, run_job
 from tests.fact_reader import read_fact
@@ -25,9 +32,12 @@ def as_previous_release(wh) -> None:
         for key in wh.keys(prefix, ".parquet"):
             frame = pl.read_parquet(wh.uri(key))
             wh.write_parquet(frame.drop(dropped, strict=False), key)
-    state = JobContext.from_env().state
-    old = state.get(STATE_KEY) or {}
-    state.put(STATE_KEY, {k: v for k, v in old.items() if k != "contract"})
+    state = Path(wh.root, "_state")
+    old = json.loads((state / f"{STATE_KEY}.json").read_text())
+    del old["contract"]
+    (state / f"{FORMER_STATE_KEY}.json").parent.mkdir(parents=True, exist_ok=True)
+    (state / f"{FORMER_STATE_KEY}.json").write_text(json.dumps(old))
+    (state / f"{STATE_KEY}.json").unlink()
 
 
 def test_previous_release_fact_migrates_and_equals_a_rebuild(warehouse):
@@ -42,6 +52,8 @@ def test_previous_release_fact_migrates_and_equals_a_rebuild(warehouse):
 
     summary = run_job(JOB, {})
     assert summary["files_migrated"] == len(partitions)
+    # the watermark was found under the former key: only the new rows ran
+    assert summary["transactions_processed"] == later.height
     for key in warehouse.keys(FACT_PTR, ".parquet"):
         assert "chamber" in pl.scan_parquet(warehouse.uri(key)).collect_schema()
     state = JobContext.from_env().state.get(STATE_KEY)

@@ -21,7 +21,7 @@ from common.congress.ingest_senate_ptr import JOB, PAPER_FILINGS
 from common.congress.legislators import all_terms
 from common.congress.senate_ptr import html_text
 from common.congress.silver import scan_silver
-from common.congress.tables import QUARANTINE_PTR, SILVER_PTR
+from common.congress.tables import QUARANTINE_PTR, SILVER_PTR, trending_key
 from common.jobs import run_job
 from tests.shared_data import congress_sources, shared_file
 
@@ -261,18 +261,22 @@ def test_house_silver_from_before_senate_reads_as_house(warehouse):
 
 
 def test_both_chambers_reach_the_fact_and_trending_splits_by_chamber(warehouse):
-    from common.congress import build_dimensions as dims
+    from common.congress import (
+        build_dim_assets,
+        build_dim_dates,
+        build_dim_members,
+        compute_trending_stocks,
+        ingest_house_ptr,
+    )
     from common.congress import build_fact_transactions as fact_job
-    from common.congress import ingest_house_ptr as house_job
-    from common.congress import trending_stocks as trending_job
 
     sources = congress_sources()
     house = shared_file("congress", "house_all_transactions.json")
-    run_job(house_job.JOB, {"source_uri": house, **sources})
+    run_job(ingest_house_ptr.JOB, {"source_uri": house, **sources})
     senate = ingest(shared_file("congress", "senate_daily"))
-    run_job(dims.MEMBERS_JOB, sources)
-    run_job(dims.ASSETS_JOB, {})
-    run_job(dims.DATES_JOB, {})
+    run_job(build_dim_members.JOB, sources)
+    run_job(build_dim_assets.JOB, {})
+    run_job(build_dim_dates.JOB, {})
     run_job(fact_job.JOB, {"rebuild": True})
     fact = pl.read_parquet(warehouse.uri("gold/facts/ptr_transactions/**/*.parquet"))
     senate_rows = fact.filter(pl.col("chamber") == "senate")
@@ -283,8 +287,9 @@ def test_both_chambers_reach_the_fact_and_trending_splits_by_chamber(warehouse):
     out = {}
     for chamber in (None, "house", "senate"):
         event = {"as_of_date": as_of} | ({"chamber": chamber} if chamber else {})
-        assert run_job(trending_job.JOB, event)["chamber"] == (chamber or "both")
-        key = trending_job.trending_key(as_of, chamber)
+        summary = run_job(compute_trending_stocks.JOB, event)
+        assert summary["chamber"] == (chamber or "both")
+        key = trending_key(as_of, chamber)
         out[chamber] = pl.read_parquet(warehouse.uri(key))
     assert out["senate"].height > 0
     counts = {

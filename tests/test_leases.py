@@ -101,7 +101,7 @@ KILLED_WRITER = """
     import os, signal
     from common.jobs import JobContext
     ctx = JobContext.from_env()
-    with ctx.state.lease("fact_ptr_transactions", 120):
+    with ctx.state.lease("build_fact_transactions", 120):
         print("HOLDING", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
 """
@@ -111,7 +111,7 @@ def test_a_killed_local_writer_blocks_nothing(demo):
     proc = python(KILLED_WRITER, {})
     wait_for(proc, "HOLDING")
     assert proc.wait(timeout=60) == -signal.SIGKILL
-    lease = JobContext.from_env().state.get("leases/fact_ptr_transactions")
+    lease = JobContext.from_env().state.get("leases/build_fact_transactions")
     assert lease and lease["expires_at"] > time.time() + 60  # still on file, unexpired
     assert run_job(JOB, {"rebuild": True})["transactions_processed"] > 0
 

@@ -14,7 +14,7 @@ from common.congress.tables import DIMENSIONS
 from common.jobs import run_job
 from common.query import TOP_BOUGHT, query
 from common.storage import Warehouse
-from common.totesys.process_packets import JOB as TOTESYS
+from common.totesys.process_totesys_packets import JOB as TOTESYS
 from flows.cli import app
 from tests.fact_reader import read_fact
 from tests.totesys_packets import dump_rows, first_packets, write_packet

@@ -86,7 +86,7 @@ def test_fact_build_on_s3_matches_local(s3_warehouse, tmp_path):
 def test_dynamodb_lease_blocks_a_second_writer(s3_warehouse):
     demo_data.generate(s3_warehouse, rows=500, members=10, assets=50, seed=2)
     ctx = JobContext.from_env()
-    with ctx.state.lease(JOB.table, 60):
+    with ctx.state.lease(JOB.name, 60):
         with pytest.raises(LeaseHeld):
             run_job(JOB, {"rebuild": True})
     assert s3_warehouse.keys(FACT_PTR) == []

@@ -16,9 +16,9 @@ from common.errors import InvalidEvent
 from common.jobs import run_job
 from common.observability import SERVICE
 from common.storage import Warehouse
-from common.totesys import star
+from common.totesys import packet_store, star
 from common.totesys.packet_store import pending
-from common.totesys.process_packets import JOB
+from common.totesys.process_totesys_packets import JOB
 from tests.totesys_packets import dump_rows, first_packets, write_packet
 
 LATER = "2025-01-02T03:04:05.678000"
@@ -244,7 +244,7 @@ def test_existing_different_object_is_never_overwritten(warehouse, roots):
     from common.jobs import JobContext
 
     JobContext.from_env().state.put(
-        "totesys/packets", {"processed": {}, "next_sales_record_id": 1}
+        packet_store.STATE, {"processed": {}, "next_sales_record_id": 1}
     )
     with pytest.raises(FileExistsError, match=key):
         run_job(JOB, {"packets": [p for p in packets if p["table"] == "currency"]})

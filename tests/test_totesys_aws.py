@@ -11,8 +11,8 @@ import polars as pl
 from common import id_ranges
 from common.jobs import JobContext, run_job
 from common.storage import Warehouse
-from common.totesys.packet_store import STATE
-from common.totesys.process_packets import JOB
+from common.totesys.packet_store import FORMER_STATE, STATE
+from common.totesys.process_totesys_packets import JOB
 from tests.aws_server import create_state_table, moto_server
 from tests.totesys_packets import dump_rows, first_packets, write_packet
 
@@ -52,23 +52,23 @@ def test_s3_roots_and_ssm_packet_ids(monkeypatch):
             == "1"
         )
         state = boto3.client("dynamodb").get_item(
-            TableName="state", Key={"pk": {"S": "state#totesys/packets"}}
+            TableName="state", Key={"pk": {"S": f"state#{STATE}"}}
         )
         assert '"sales_order": [[1, 1]]' in state["Item"]["value"]["S"]  # id ranges
 
 
 
 
-def run_with_state(warehouse, state, packets_ids):
-    """Seed the job state in moto's DynamoDB, run packets of those ids, return the
-    summary, the state item's size and the state read back."""
+def run_with_state(warehouse, state, packets_ids, key=STATE):
+    """Seed the job state (at `key`) in moto's DynamoDB, run packets of those ids,
+    return the summary, the state item's size and the state read back."""
     table = f"state-{random.getrandbits(32)}"  # moto's server outlives one test
     with moto_server():
         create_state_table(table)
         os.environ["STATE_TABLE"] = table
         try:
             ctx = JobContext.from_env()
-            ctx.state.put(STATE, state)
+            ctx.state.put(key, state)
             ingestion = Warehouse(warehouse.uri("ingestion"))
             rows = dump_rows("sales_order")[:3]
             packets = [
@@ -102,12 +102,15 @@ def test_a_million_packet_ids_with_gaps_and_late_packets_in_dynamodb(warehouse):
     assert after["processed"]["sales_order"] == id_ranges.from_ids([*arrived, gap])
 
 
-def test_a_state_of_todays_main_is_migrated_on_first_read(warehouse):
-    ids = [i for i in range(1, 30_001) if i % 997]  # a plain list, as main wrote it
+def test_a_state_of_an_earlier_main_is_migrated_on_first_read(warehouse):
+    """Ids as a plain list, under the key the job used before it was named after
+    the job: both are migrated."""
+    ids = [i for i in range(1, 30_001) if i % 997]
     summary, size, after = run_with_state(
         warehouse,
         {"processed": {"sales_order": ids}, "next_sales_record_id": 1},
         [997, 30_001],
+        key=FORMER_STATE,
     )
     assert [p["status"] for p in summary["packets"]] == ["processed late", "processed"]
     assert after["processed"]["sales_order"] == id_ranges.from_ids([*ids, 997, 30_001])

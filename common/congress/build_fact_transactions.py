@@ -39,7 +39,8 @@ from common.observability import logger
 from common.storage import Warehouse
 from common.validation import split_valid
 
-STATE_KEY = "congress/fact_ptr_transactions"
+STATE_KEY = "build_fact_transactions"  # the job's name, as every job state key
+FORMER_STATE_KEY = "congress/fact_ptr_transactions"  # read until the next commit
 # Silver's contract, for the columns the fact reads (the others stay unread).
 SILVER_INPUT = SilverPtrTransactions.to_schema().select_columns(fact.SILVER_INPUT)
 KEY_SCHEMA = {"transaction_id": pl.String, "transaction_key": pl.Int64}
@@ -103,7 +104,7 @@ def check_params(
 def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     wh = ctx.warehouse
     dims = load_dimensions(wh)
-    state = ctx.state.get(STATE_KEY) or {}
+    state = ctx.load(STATE_KEY, FORMER_STATE_KEY) or {}
     watermark = (
         dt.datetime.fromisoformat(state["watermark"]) if "watermark" in state else None
     )
@@ -286,9 +287,4 @@ def write_quarantine(wh: Warehouse, rejected: pl.DataFrame) -> int:
     return rejected.height
 
 
-JOB = TableJob(
-    name="build_fact_transactions",
-    table="fact_ptr_transactions",
-    params=BuildFactParams,
-    run=build,
-)
+JOB = TableJob("build_fact_transactions", BuildFactParams, build)

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from common.congress.build_dimensions import calendar
+from common.congress.dim_dates import calendar
 from common.congress.schemas import SilverPtrTransactions, polars_schema
 from common.congress.tables import DIMENSIONS, SILVER_PTR
 from common.storage import Warehouse

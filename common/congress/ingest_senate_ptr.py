@@ -181,9 +181,4 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     }
 
 
-JOB = TableJob(
-    name=JOB_NAME,
-    table="silver_ptr_transactions",  # the lease both chambers' ingest share
-    params=IngestParams,
-    run=ingest,
-)
+JOB = TableJob(JOB_NAME, IngestParams, ingest)

@@ -22,7 +22,8 @@ from common.observability import logger
 from common.storage import Warehouse
 from common.totesys.sources import PACKET, SOURCES, packet_key, state_key
 
-STATE = "totesys/packets"
+STATE = "process_totesys_packets"  # the job's name, as every job state key
+FORMER_STATE = "totesys/packets"  # the key before; read until the next commit
 
 
 def roots(ctx: JobContext) -> tuple[Warehouse, Warehouse]:
@@ -53,7 +54,7 @@ def put(processed: Warehouse, key: str, frame: pl.DataFrame) -> bool:
 def pending(ctx: JobContext) -> list[dict[str, Any]]:
     """Packets in the ingestion root not processed yet (the flow's discovery)."""
     ingestion, _ = roots(ctx)
-    done = processed_ids(ctx.state.get(STATE) or {})
+    done = processed_ids(ctx.load(STATE, FORMER_STATE) or {})
     found = []
     for table in SOURCES:
         for key in ingestion.keys(table, ".jsonl"):

@@ -1,6 +1,6 @@
-"""Lambda adapter for build_dim_assets; the job: common/congress/build_dimensions.py"""
+"""Lambda adapter: the job is JOB, from its module in common/."""
 
-from common.congress.build_dimensions import ASSETS_JOB as JOB
+from common.congress.build_dim_assets import JOB
 from common.lambda_handler import lambda_handler_for
 
 lambda_handler = lambda_handler_for(JOB)

@@ -1,6 +1,6 @@
-"""Lambda adapter for build_dim_members; the job: common/congress/build_dimensions.py"""
+"""Lambda adapter: the job is JOB, from its module in common/."""
 
-from common.congress.build_dimensions import MEMBERS_JOB as JOB
+from common.congress.build_dim_members import JOB
 from common.lambda_handler import lambda_handler_for
 
 lambda_handler = lambda_handler_for(JOB)

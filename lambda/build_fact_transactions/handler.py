@@ -1,4 +1,4 @@
-"""Lambda adapter for build_fact_transactions; the job: common/congress/."""
+"""Lambda adapter: the job is JOB, from its module in common/."""
 
 from common.congress.build_fact_transactions import JOB
 from common.lambda_handler import lambda_handler_for

@@ -1,4 +1,4 @@
-"""Lambda adapter for ingest_house_ptr; the job: common/congress/ingest_house_ptr.py"""
+"""Lambda adapter: the job is JOB, from its module in common/."""
 
 from common.congress.ingest_house_ptr import JOB
 from common.lambda_handler import lambda_handler_for

@@ -1,4 +1,4 @@
-"""Lambda adapter for ingest_senate_ptr; the job: common/congress/ingest_senate_ptr"""
+"""Lambda adapter: the job is JOB, from its module in common/."""
 
 from common.congress.ingest_senate_ptr import JOB
 from common.lambda_handler import lambda_handler_for

@@ -30,6 +30,7 @@ from common.totesys import star
 from common.totesys.dispatch import READS, absorb, star_rows
 from common.totesys.metrics import emit_table_metrics
 from common.totesys.packet_store import (
+    FORMER_STATE,
     STATE,
     output_key,
     processed_ids,
@@ -69,7 +70,10 @@ class PacketsParams(BaseModel):
 def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     wh = ctx.warehouse
     ingestion, processed = roots(ctx)
-    state = ctx.state.get(STATE) or {"processed": {}, "next_sales_record_id": 1}
+    state = ctx.load(STATE, FORMER_STATE) or {
+        "processed": {},
+        "next_sales_record_id": 1,
+    }
     done = state["processed"] = processed_ids(state)
     report: list[dict[str, Any]] = []
     tables: dict[str, dict[str, Any]] = {}
@@ -153,4 +157,4 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     return {"packets": report, "tables": tables}
 
 
-JOB = TableJob("process_totesys_packets", "totesys", PacketsParams, process)
+JOB = TableJob("process_totesys_packets", PacketsParams, process)
