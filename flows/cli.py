@@ -61,7 +61,8 @@ def built_tables(wh: Warehouse) -> Table:
         table.add_column(col, justify="left" if col == "table" else "right")
     for prefix in congress_tables.ALL:
         keys = wh.keys(prefix, ".parquet")
-        rows = wh.scan_parquet(keys).select(pl.len()).collect().item() if keys else 0
+        # per object: a folder may hold several layouts (quarantine does)
+        rows = sum(wh.scan_parquet([k]).select(pl.len()).collect().item() for k in keys)
         table.add_row(prefix, str(len(keys)), f"{rows:,}")
     return table
 
@@ -191,6 +192,28 @@ def generate(
         progress.add_task(f"generating {rows:,} silver rows", total=None)
         counts = demo_data.generate(warehouse(), rows=rows, seed=seed)
     console.print(counts)
+
+
+@app.command(name="new-job")
+def new_job(
+    tenant: Annotated[str, typer.Argument(help="tenant folder under common/")],
+    job: Annotated[str, typer.Argument(help="the job's one name, e.g. build_dim_x")],
+    root: Annotated[Path, typer.Option(help="repository root")] = Path("."),
+) -> None:
+    """Scaffold a table job: module, Lambda folder, Prefect task, Terraform entry and
+    an xfail test (the README's "add a table in five minutes")."""
+    from flows.scaffold import new_job as scaffold
+
+    try:
+        written = scaffold(root, tenant, job)
+    except (ValueError, FileExistsError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    for path in written:
+        console.print(f"wrote {path}")
+    console.print(
+        f"next: fill Schema and transform in common/{tenant}/{job}.py, then "
+        f"./pants test tests/test_{job}.py"
+    )
 
 
 @app.command()

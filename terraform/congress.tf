@@ -13,7 +13,7 @@ locals {
     # bronze Senate daily reports -> the same silver (chamber "senate") + quarantine
     ingest_senate_ptr = {
       read_prefixes  = ["bronze/senate/", "bronze/legislators/"] # under SOURCE_ROOTS
-      write_prefixes = ["silver/ptr_transactions/", "quarantine/ptr_transactions/", "quarantine/ptr_paper_filings/"]
+      write_prefixes = ["silver/ptr_transactions/", "quarantine/senate_ptr_transactions/", "quarantine/ptr_paper_filings/"]
       memory_mb      = 512 # the 219 real daily reports in one call; see the README's cost table
     }
     # SCD2 member dimension from the legislators files

@@ -45,6 +45,7 @@ def fact(ids: list[str], keys: list[int]) -> pl.DataFrame:
             "days_to_notification": [1] * n,
             "doc_id": ["D"] * n,
             "filing_date": pl.Series(["2024-01-03"] * n).str.to_date(),
+            "chamber": ["house"] * n,
         }
     )
 

@@ -21,7 +21,11 @@ from common.congress.ingest_senate_ptr import JOB, PAPER_FILINGS
 from common.congress.legislators import all_terms
 from common.congress.senate_ptr import html_text
 from common.congress.silver import scan_silver
-from common.congress.tables import QUARANTINE_PTR, SILVER_PTR, trending_key
+from common.congress.tables import (
+    QUARANTINE_SENATE_PTR,
+    SILVER_PTR,
+    trending_key,
+)
 from common.jobs import run_job
 from tests.shared_data import congress_sources, shared_file
 
@@ -71,7 +75,7 @@ def test_every_transaction_lands_once_clean(warehouse):
     assert summary["rows_in"] == len(rows) == 1751
     assert summary["silver_rows"] + summary["quarantined"] == summary["rows_in"]
     silver = silver_of(warehouse)
-    quarantine = pl.read_parquet(warehouse.uri(f"{QUARANTINE_PTR}/*.parquet"))
+    quarantine = pl.read_parquet(warehouse.uri(f"{QUARANTINE_SENATE_PTR}/*.parquet"))
     assert silver.height == summary["silver_rows"]
     assert quarantine.height == summary["quarantined"]
     keys = ["doc_id", "txn_index"]
@@ -186,7 +190,7 @@ def test_unknown_ids_are_quarantined_with_the_reason(warehouse):
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(filings))
     summary = ingest(str(target))
-    quarantine = pl.read_parquet(warehouse.uri(f"{QUARANTINE_PTR}/*.parquet"))
+    quarantine = pl.read_parquet(warehouse.uri(f"{QUARANTINE_SENATE_PTR}/*.parquet"))
     unknown = quarantine.filter(pl.col("reason").str.contains("Z999999"))
     assert unknown.height == len(filings[0]["transactions"]) > 0
     reason = "bioguide: Z999999 is not in the legislators data"

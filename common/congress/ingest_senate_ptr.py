@@ -28,6 +28,7 @@ from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
 from common.congress.silver import member_summary, write_part
 from common.congress.sources import LegislatorSources
+from common.congress.tables import QUARANTINE_SENATE_PTR
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
 from common.storage import SourceRoots
@@ -130,7 +131,7 @@ def ingest_file(
         how="diagonal_relaxed",
     )
     digest = hashlib.sha256(data).hexdigest()[:16]
-    written = write_part(ctx, digest, silver, quarantine)
+    written = write_part(ctx, digest, silver, quarantine, QUARANTINE_SENATE_PTR)
     paper = filings.filter(pl.col("transactions").list.len() == 0).drop("transactions")
     key = f"{PAPER_FILINGS}/{digest}.parquet"
     if paper.height and not ctx.warehouse.exists(key):

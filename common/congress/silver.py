@@ -33,7 +33,11 @@ def scan_silver(wh: Warehouse) -> pl.LazyFrame:
 
 
 def write_part(
-    ctx: JobContext, digest: str, silver: pl.DataFrame, quarantine: pl.DataFrame
+    ctx: JobContext,
+    digest: str,
+    silver: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    quarantine_prefix: str = QUARANTINE_PTR,
 ) -> int:
     """Write one source's silver rows and quarantined rows, named by the source's
     content: the same source ingested again (a rerun after a crash, a duplicate
@@ -41,7 +45,7 @@ def write_part(
     wh = ctx.warehouse
     outputs = {
         f"{SILVER_PTR}/part-{digest}.parquet": silver,
-        f"{QUARANTINE_PTR}/{digest}.parquet": quarantine,
+        f"{quarantine_prefix}/{digest}.parquet": quarantine,
     }
     ctx.check_lease()
     written = 0

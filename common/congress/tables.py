@@ -15,7 +15,8 @@ def fact_partition_key(year: int, month: int) -> str:
 
 BRONZE_LEGISLATORS_CURRENT = "bronze/legislators/legislators-current.yaml"
 BRONZE_LEGISLATORS_HISTORICAL = "bronze/legislators/legislators-historical.csv"
-QUARANTINE_PTR = "quarantine/ptr_transactions"
+QUARANTINE_PTR = "quarantine/ptr_transactions"  # House rows, as the House file has them
+QUARANTINE_SENATE_PTR = "quarantine/senate_ptr_transactions"  # Senate rows, likewise
 TRENDING = "gold/aggregates/trending_stocks"
 TRENDING_BY_CHAMBER = "gold/aggregates/trending_stocks_by_chamber"
 
