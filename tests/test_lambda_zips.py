@@ -14,7 +14,7 @@ import pytest
 from common.storage import Warehouse
 from tests.congress_pipeline import ORDER as CONGRESS
 from tests.lambda_zip import invoke, unpack, zip_path
-from tests.shared_data import congress_sources, shared_file
+from tests.shared_data import BUILDROOT, congress_sources, shared_file
 from tests.totesys_packets import first_packets
 
 LAMBDA = Path(os.path.dirname(os.path.abspath(__file__))).parent / "lambda"
@@ -28,7 +28,7 @@ def test_every_handler_is_packaged_and_tested():
     handlers = {p.parent.name for p in LAMBDA.glob("*/handler.py")}
     assert set(ORDER) <= handlers
     for job in handlers - set(ORDER):
-        assert (LAMBDA.parent / "tests" / f"test_{job}.py").exists(), job
+        assert Path(BUILDROOT, "tests", f"test_{job}.py").exists(), job
 
 
 @pytest.mark.parametrize("function", ORDER)

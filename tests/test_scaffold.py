@@ -62,7 +62,7 @@ def test_new_tenant_and_existing_tenant(repo):
         "build_settlements"
     ]
     module = (repo / "terraform" / "jobs.tf").read_text()
-    assert "local.totesys_jobs, local.payments_jobs)" in module
+    assert re.search(r"merge\(local\.congress_jobs, .*, local\.payments_jobs\)", module)
     # scaffolding the same job again is refused, nothing overwritten
     with pytest.raises(FileExistsError, match="build_settlements"):
         scaffold(repo, "payments", "build_settlements")
