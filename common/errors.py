@@ -20,6 +20,12 @@ class LeaseHeld(RuntimeError):
     """Another run holds the writer lease of the table."""
 
 
+class TransientError(RuntimeError):
+    """A failure worth retrying (is_transient), under one name a Lambda's caller can
+    match: Step Functions retries a Task whose error is `TransientError` and nothing
+    else a job raises (common/pipelines.py)."""
+
+
 class LeaseLost(RuntimeError):
     """This run's lease lapsed and another writer took the table: nothing committed."""
 
@@ -57,7 +63,7 @@ def is_transient(exc: BaseException) -> bool:
     released when that writer finishes, or lapses if it died). Everything else (bad
     input, a missing table, a contract violation, an object that already exists, a
     bug) fails the same way on every try."""
-    if isinstance(exc, LeaseHeld | TimeoutError | ConnectionError):
+    if isinstance(exc, LeaseHeld | TransientError | TimeoutError | ConnectionError):
         return True
     # botocore's exceptions are imported here, not at module level: it costs start-up
     # time that a job which never fails (or never talks to AWS) need not pay.

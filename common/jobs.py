@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from common.errors import InvalidEvent
+from common.errors import InvalidEvent, TransientError, is_transient
 from common.observability import logger, record_invalid_event, record_summary
 from common.settings import Settings
 from common.state import Fence, StateStore, state_store
@@ -117,8 +117,10 @@ def handle_event(job: TableJob[Any], event: Mapping[str, Any] | None) -> dict[st
         return to_response(run_job(job, event))
     except InvalidEvent as exc:
         return invalid_response(exc)
-    except Exception:
+    except Exception as exc:
         logger.exception("job failed", extra={"job": job.name})
+        if is_transient(exc):
+            raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         raise
 
 

@@ -194,6 +194,22 @@ def generate(
     console.print(counts)
 
 
+@app.command()
+def pipelines(
+    out: Annotated[Path, typer.Option(help="where the files go")] = Path(
+        "terraform/pipelines"
+    ),
+) -> None:
+    """Write the Step Functions definitions and the schedules' inputs generated from
+    common/pipelines.py (Terraform deploys them; a test fails if they differ)."""
+    from common.pipelines import rendered
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in rendered().items():
+        (out / name).write_text(text)
+        console.print(f"wrote {out / name}")
+
+
 @app.command(name="new-job")
 def new_job(
     tenant: Annotated[str, typer.Argument(help="tenant folder under common/")],

@@ -13,6 +13,7 @@ from typing import Any, cast
 from prefect_aws import AwsClientParameters, AwsCredentials
 from prefect_aws.lambda_function import LambdaFunction
 
+from common.errors import TransientError
 from common.jobs import TableJob, from_response
 
 # Longer than any function may run (Terraform's timeout_s is at most 900 s): a
@@ -22,7 +23,8 @@ READ_TIMEOUT_SECONDS = int(os.environ.get("LAMBDA_READ_TIMEOUT_SECONDS", "960"))
 
 
 class LambdaFunctionError(RuntimeError):
-    """The function raised (Lambda reports FunctionError); retried like any failure."""
+    """The function raised (Lambda reports FunctionError); retried only when it
+    raised TransientError, as Step Functions does."""
 
 
 class ConfiguredLambdaFunction(LambdaFunction):
@@ -66,7 +68,10 @@ def invoke(job: TableJob[Any], event: dict[str, Any]) -> dict[str, Any]:
     response = cast(dict[str, Any], lambda_function(name).invoke(payload=event))
     payload = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
-        raise LambdaFunctionError(
+        kind = TransientError if payload.get("errorType") == "TransientError" else (
+            LambdaFunctionError
+        )
+        raise kind(
             f"{name} failed: {payload.get('errorType')}: {payload.get('errorMessage')}"
         )
     return from_response(payload)

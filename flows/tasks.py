@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
 from prefect import Task, task
 from prefect.runtime import task_run
 
+from common import pipelines
 from common.errors import is_transient
 from common.jobs import TableJob, run_job
 from common.observability import logger
@@ -17,9 +18,10 @@ from flows import lambda_runtime, run_log
 from flows.notify import notify_failure
 
 Runtime = Literal["local", "lambda"]
-# Retries outlast a lease left by a writer that died in AWS (LEASE_SECONDS, 120 s by
-# default: 20 + 60 + 150 s); locally such a lease is released at once.
-RETRY_DELAYS: list[float] = [20, 60, 150]
+# The pipelines' retry policy, Step Functions' too (common/pipelines.py): retries
+# outlast a lease left by a writer that died in AWS (LEASE_SECONDS, 120 s by default:
+# 20 + 60 + 180 s); locally such a lease is released at once.
+RETRY_DELAYS: list[float] = [float(s) for s in pipelines.RETRY_DELAYS]
 # Enforced per flow run, in the run's main thread, where Prefect's timeout interrupts
 # blocking IO; sync tasks run in worker threads, where it cannot (docs/decisions.md).
 FLOW_TIMEOUT_SECONDS = int(os.environ.get("FLOW_TIMEOUT_SECONDS", "10800"))
@@ -64,6 +66,27 @@ TRANSIENT_RETRIES: dict[str, Any] = {
     "retry_delay_seconds": RETRY_DELAYS,
     "retry_condition_fn": retry_transient,
 }
+
+
+def run_stages(
+    pipeline: pipelines.Pipeline,
+    tasks: dict[str, Task[..., dict[str, Any]]],
+    events: dict[str, dict[str, Any] | None],
+    runtime: Callable[[str], Runtime],
+) -> dict[str, Any]:
+    """Submit the pipeline's jobs stage after stage, a stage's jobs side by side;
+    a job whose event is None is left out of this run. Returns the futures by job."""
+    futures: dict[str, Any] = {}
+    before: list[Any] = []
+    for stage in pipeline.stages:
+        submitted = [
+            (job, tasks[job].submit(event, runtime=runtime(job), wait_for=before))
+            for job in stage
+            if (event := events.get(job, {})) is not None
+        ]
+        futures.update(submitted)
+        before = [future for _, future in submitted] or before
+    return futures
 
 
 def job_task(job: TableJob[Any]) -> Task[..., dict[str, Any]]:

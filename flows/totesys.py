@@ -7,10 +7,9 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from common.jobs import JobContext
-from common.totesys import packet_store
+from common import pipelines
 from common.totesys import process_totesys_packets as process_totesys_packets_job
-from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task
+from flows.tasks import FLOW_TIMEOUT_SECONDS, Runtime, job_task, run_stages
 
 process_totesys_packets = job_task(process_totesys_packets_job.JOB)
 
@@ -26,16 +25,19 @@ def report_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + f"\n\nPackets: {packets or 'none'}"
 
 
-@flow(name="totesys", timeout_seconds=FLOW_TIMEOUT_SECONDS)
+@flow(name=pipelines.TOTESYS.name, timeout_seconds=FLOW_TIMEOUT_SECONDS)
 def totesys(
     packets: list[dict[str, Any]] | None = None, runtime: Runtime = "local"
 ) -> dict:
-    """`packets`: [{"table", "id"}, ...]; none: discover unprocessed packets."""
-    todo = (
-        packets
-        if packets is not None
-        else packet_store.pending(JobContext.from_env())
+    """The job graph of common/pipelines.py (TOTESYS). `packets`: [{"table", "id"},
+    ...]; none: the job takes every packet not processed yet."""
+    event = {"packets": packets} if packets is not None else {}
+    futures = run_stages(
+        pipelines.TOTESYS,
+        {process_totesys_packets.name: process_totesys_packets},
+        {process_totesys_packets.name: event},
+        lambda job: runtime,
     )
-    summary = process_totesys_packets({"packets": todo}, runtime=runtime)
+    summary = futures[process_totesys_packets.name].result()
     create_markdown_artifact(key="totesys-summary", markdown=report_markdown(summary))
     return summary

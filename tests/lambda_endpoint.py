@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 from tests.lambda_zip import invoke, unpack
 
@@ -44,7 +45,9 @@ def lambda_endpoint(
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             match = PATH.match(self.path)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            name = match["name"] if match else ""
+            name = unquote(match["name"]) if match else ""
+            if name.startswith("arn:aws:lambda:"):  # a function ARN, maybe qualified
+                name = name.split(":")[6]
             job = name.removeprefix(f"{prefix}-")
             if not match or not name.startswith(f"{prefix}-"):
                 return self.reply(

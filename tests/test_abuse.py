@@ -92,7 +92,8 @@ EVENTS = [
     ("build_dim_dates", {"years": 3}, "years"),
     ("build_dim_assets", {"rebuild": True}, "rebuild"),
     # path tricks and other schemes: only the source roots may be read
-    (INGEST_, {}, "source_uri"),
+    (INGEST_, {"source": "aws.s3", "detail-type": "Object Deleted"}, "event"),
+    (INGEST_, {"source": "aws.s3", "detail-type": "Object Created"}, "event"),
     (INGEST_, {"source_uri": 7}, "source_uri"),
     (INGEST_, {"source_uri": ""}, "source_uri"),
     (INGEST_, {"source_uri": OUTSIDE}, "source_uri"),
@@ -112,7 +113,7 @@ EVENTS = [
     (MEMBERS, {"legislators_historical_uri": OUTSIDE}, "legislators_historical_uri"),
     (MEMBERS, {"legislators_current_uri": "ftp://x/y"}, "legislators_current_uri"),
     # Totesys packets: unknown tables, bad ids, missing packets
-    (PACKETS, {}, "packets"),
+    (PACKETS, {"packets": None, "x": 1}, "x"),
     (PACKETS, {"packets": "all"}, "packets"),
     (PACKETS, {"packets": [{}]}, "packets.0.table"),
     (PACKETS, packet("nope", 1), "packets.0.table"),

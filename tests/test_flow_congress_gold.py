@@ -50,12 +50,12 @@ def test_flow_on_generated_data_equals_the_lambdas(warehouse, tmp_path):
         )
     assert any('"message":"job finished"' in log.message for log in logs)
     assert (
-        result["fact_ptr_transactions"]["transactions_processed"]
+        result["build_fact_transactions"]["transactions_processed"]
         == read_fact(warehouse).height
     )
     artifact = Artifact.get("congress-gold-summary")
     assert isinstance(artifact, ArtifactRecord)
-    assert "fact_ptr_transactions" in str(artifact.data)
+    assert "build_fact_transactions" in str(artifact.data)
     assert "Quarantined rows in this run" in str(artifact.data)
     assert "| seconds |" in str(artifact.data)
     movers = Artifact.get("congress-top-movers")
@@ -68,7 +68,8 @@ def test_flow_on_generated_data_equals_the_lambdas(warehouse, tmp_path):
         "compute_trending_stocks": {},
     }
     lambda_results = run_lambdas(lambda_wh, str(tmp_path / "code"), events)
-    assert lambda_results["build_fact_transactions"] == result["fact_ptr_transactions"]
+    job = "build_fact_transactions"
+    assert lambda_results[job] == result[job]
     mine, theirs = snapshot(warehouse), snapshot(lambda_wh)
     for table in mine:
         assert mine[table].equals(theirs[table]), table
@@ -86,10 +87,11 @@ def test_real_house_file_in_both_runtimes(warehouse, tmp_path):
         legislators_historical_uri=sources["legislators_historical_uri"],
     )
 
-    ingest = result["silver_ptr_transactions"]
+    ingest = result["ingest_house_ptr"]
     assert ingest["silver_rows"] + ingest["quarantined"] == ingest["rows_in"]
     assert ingest["resolved_share"] >= 0.99
-    assert result["trending_stocks"]["rows_out"] > 0
+    assert result["compute_trending_stocks"]["rows_out"] > 0
+    assert "ingest_senate_ptr" not in result  # only the House file was named
 
     lambda_wh = Warehouse(str(tmp_path / "lambda_wh"))
     events: dict[str, dict[str, Any]] = {
@@ -134,13 +136,14 @@ def test_a_file_dropped_in_bronze_reaches_gold_by_the_next_run(warehouse):
     (bronze / "house" / "2024.json").write_text(json.dumps(house[:3000]))
 
     first = congress_gold()
-    ingested = [k for k in first if k.startswith("silver_ptr_transactions")]
-    assert ingested == ["silver_ptr_transactions:2024.json"]
+    assert first["ingest_house_ptr"]["files_in"] == 1
+    assert first["ingest_senate_ptr"]["files_in"] == 0
     built = read_fact(warehouse)
-    assert built.height == first[ingested[0]]["silver_rows"] > 0
+    assert built.height == first["ingest_house_ptr"]["silver_rows"] > 0
 
     second = congress_gold()  # nothing new: nothing ingested, gold unchanged
-    assert not [k for k in second if k.startswith("silver_ptr_transactions")]
+    assert second["ingest_house_ptr"]["files_in"] == 0
+    assert second["ingest_house_ptr"]["silver_rows"] == 0
     assert read_fact(warehouse).equals(built)
 
     (bronze / "house" / "2025.json").write_text(json.dumps(house[3000:]))
@@ -151,16 +154,14 @@ def test_a_file_dropped_in_bronze_reaches_gold_by_the_next_run(warehouse):
     (bronze / "senate").mkdir()
     shutil.copy(report, bronze / "senate" / report.name)
     third = congress_gold()
-    assert [k for k in third if k.startswith("silver")] == [
-        "silver_ptr_transactions:2025.json",
-        f"silver_ptr_transactions:senate/{report.name}",
-    ]
+    assert third["ingest_house_ptr"]["files_in"] == 1
+    assert third["ingest_senate_ptr"]["files_in"] == 1
     silver = pl.read_parquet(
         warehouse.uri("silver/ptr_transactions/*.parquet"), missing_columns="insert"
     )
-    added = third["silver_ptr_transactions:2025.json"]["silver_rows"]
-    senate = third[f"silver_ptr_transactions:senate/{report.name}"]["silver_rows"]
+    added = third["ingest_house_ptr"]["silver_rows"]
+    senate = third["ingest_senate_ptr"]["silver_rows"]
     assert senate == len(silver.filter(pl.col("chamber") == "senate")) > 0
-    assert silver.height == first[ingested[0]]["silver_rows"] + added + senate
+    assert silver.height == first["ingest_house_ptr"]["silver_rows"] + added + senate
     ids = silver.select("doc_id", "txn_index").n_unique()
     assert read_fact(warehouse).height == ids  # every transaction of all three files

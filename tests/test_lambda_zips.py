@@ -106,3 +106,47 @@ def test_packaged_ingest_reads_only_under_its_source_roots(tmp_path):
         listener.accept()  # no GET was ever attempted
     listener.close()
     assert not os.path.exists(os.path.join(wh.root, "silver"))
+
+
+def test_packaged_ingest_takes_the_s3_object_created_notification(tmp_path):
+    """What EventBridge delivers when a House file lands in bronze/house/ (the real
+    event's shape, its bucket and key ours): the zip ingests that object from S3."""
+    import boto3
+
+    from tests.aws_server import create_state_table, moto_server
+
+    sample = Path(shared_file("lambda_events")) / (
+        "powertools_s3EventBridgeNotificationObjectCreatedEvent.json"
+    )
+    event = json.loads(sample.read_text())
+    with moto_server() as aws:
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="lake")
+        create_state_table("state-lake")
+        key = "wh/bronze/house/2024.json"
+        rows = json.loads(
+            Path(shared_file("congress", "house_all_transactions.json")).read_text()
+        )[:500]
+        s3.put_object(Bucket="lake", Key=key, Body=json.dumps(rows).encode())
+        for name in ("legislators-current.yaml", "legislators-historical.csv"):
+            body = Path(shared_file("congress", name)).read_bytes()
+            s3.put_object(Bucket="lake", Key=f"wh/bronze/legislators/{name}", Body=body)
+        event["detail"]["bucket"]["name"] = "lake"
+        event["detail"]["object"]["key"] = key
+        env = {
+            **aws,
+            "WAREHOUSE_URI": "s3://lake/wh",
+            "STATE_TABLE": "state-lake",
+            "SOURCE_ROOTS": "s3://lake/wh/bronze",
+        }
+        code = unpack("ingest_house_ptr", str(tmp_path / "code"))
+        out = invoke(code, "ingest_house_ptr", event, env)
+        assert out["result"]["statusCode"] == 200, out
+        body = json.loads(out["result"]["body"])
+        assert body["files_in"] == 1 and body["rows_in"] == 500
+        assert body["silver_rows"] + body["quarantined"] == 500
+        listed = s3.list_objects_v2(Bucket="lake", Prefix="wh/silver/")["Contents"]
+        assert len(listed) == 1
+        # the same notification delivered again: nothing more is written
+        again = invoke(code, "ingest_house_ptr", event, env)["result"]
+        assert json.loads(again["body"])["files_written"] == 0

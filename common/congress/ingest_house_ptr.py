@@ -1,8 +1,10 @@
 """ingest_house_ptr: bronze House PTR JSON -> a new silver part + quarantine.
 
-`{"source_uri": "<file or s3 URI>"}` -> `{"rows_in", "silver_rows", "quarantined",
-"resolved_share", "unresolved_names"}`. Filer names are resolved to bioguide ids
-through the legislators sources (see member_resolver.py).
+`{"source_uri": "<file or s3 URI>"}` (or an S3 Object Created notification; or
+nothing: every file under bronze/house/ the ledger has not seen) -> `{"rows_in",
+"silver_rows", "quarantined", "resolved_share", "unresolved_names", "files_in",
+"files_written"}`. Filer names are resolved to bioguide ids through the legislators
+sources (see member_resolver.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from common.congress.house_ptr import SOURCE_COLUMNS, parse
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
 from common.congress.silver import member_summary, write_part
-from common.congress.sources import LegislatorSources
+from common.congress.sources import IngestParams
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
 from common.storage import SourceRoots
@@ -27,10 +29,6 @@ from common.validation import split_valid
 
 JOB_NAME = "ingest_house_ptr"
 BRONZE_HOUSE = "bronze/house"  # where House PTR files are dropped
-
-
-class IngestParams(LegislatorSources):
-    source_uri: str
 
 
 def read_source(roots: SourceRoots, uri: str) -> pl.DataFrame:
@@ -65,13 +63,41 @@ def resolve_members(parsed: pl.DataFrame, resolver: MemberResolver) -> pl.DataFr
 
 
 def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
+    """The event's file, or every House file in bronze/ the ledger has not seen."""
     wh = ctx.warehouse
     roots = SourceRoots.from_env(wh)
-    roots.check(p.source_uri, "source_uri")
+    if p.source_uri:
+        roots.check(p.source_uri, "source_uri")
     p.uris(wh)  # every location is checked before anything is read
-    raw = read_source(roots, p.source_uri)
+    uris = (
+        [p.source_uri]
+        if p.source_uri
+        else ledger.pending(ctx, JOB_NAME, BRONZE_HOUSE, ".json")
+    )
+    summaries = []
+    if uris:  # nothing new: the legislators files need not even be read
+        resolver = MemberResolver(p.terms(wh))
+        summaries = [ingest_file(ctx, roots, uri, resolver) for uri in uris]
+    silver_rows = sum(s.pop("silver_rows") for s in summaries)
+    resolved = sum(s.pop("resolved") for s in summaries)
+    return {
+        "rows_in": sum(s["rows_in"] for s in summaries),
+        "silver_rows": silver_rows,
+        "quarantined": sum(s["quarantined"] for s in summaries),
+        "resolved_share": round(resolved / silver_rows, 4) if silver_rows else 0.0,
+        "unresolved_names": sorted({n for s in summaries for n in s["unresolved"]}),
+        "files_in": len(uris),
+        "files_written": sum(s["files_written"] for s in summaries),
+    }
+
+
+def ingest_file(
+    ctx: JobContext, roots: SourceRoots, uri: str, resolver: MemberResolver
+) -> dict[str, Any]:
+    """One House file, ingested whole, then recorded in the ledger."""
+    raw = read_source(roots, uri)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    parsed = resolve_members(parse(raw, now.date()), MemberResolver(p.terms(wh)))
+    parsed = resolve_members(parse(raw, now.date()), resolver)
     silver = parsed.filter(pl.col("reason").is_null()).select(
         "doc_id",
         "txn_index",
@@ -106,12 +132,14 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     )
     digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:16]
     written = write_part(ctx, digest, silver, quarantine)
-    ledger.record(ctx, JOB_NAME, p.source_uri, "source_uri")
+    ledger.record(ctx, JOB_NAME, uri, "source_uri")
+    members = member_summary(silver)
     return {
         "rows_in": raw.height,
         "silver_rows": silver.height,
         "quarantined": quarantine.height,
-        **member_summary(silver),
+        "resolved": silver["bioguide_id"].is_not_null().sum(),
+        "unresolved": members["unresolved_names"],
         "files_written": written,
     }
 

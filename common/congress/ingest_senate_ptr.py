@@ -1,9 +1,11 @@
 """ingest_senate_ptr: bronze Senate daily reports -> new silver parts + quarantine.
 
 `{"source_uri": "<one report, or a prefix holding many>"}` (plus the legislators URIs
-House ingest takes) -> `{"rows_in", "silver_rows", "quarantined", "resolved_share",
-"unresolved_names", "empty_filings", "bioguide_corrected", "files_in",
-"files_written"}`; rows_in = silver_rows + quarantined, always.
+House ingest takes; or an S3 Object Created notification; or nothing: every report
+under bronze/senate/ the ledger has not seen) -> `{"rows_in", "silver_rows",
+"quarantined", "resolved_share", "unresolved_names", "empty_filings",
+"bioguide_corrected", "files_in", "files_written"}`; rows_in = silver_rows +
+quarantined, always.
 
 Members: a filing's `bioguide` is used when it names a senator. An id the legislators
 data does not hold is quarantined with the reason. An id of someone who never sat in
@@ -26,8 +28,8 @@ from common import ledger
 from common.congress import senate_ptr
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
-from common.congress.silver import member_summary, write_part
-from common.congress.sources import LegislatorSources
+from common.congress.silver import SCHEMA, member_summary, write_part
+from common.congress.sources import IngestParams
 from common.congress.tables import QUARANTINE_SENATE_PTR
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
@@ -37,10 +39,6 @@ from common.validation import split_valid
 JOB_NAME = "ingest_senate_ptr"
 BRONZE_SENATE = "bronze/senate"  # where Senate daily reports are dropped
 PAPER_FILINGS = "quarantine/ptr_paper_filings"  # filings listing no transactions
-
-
-class IngestParams(LegislatorSources):
-    source_uri: str
 
 
 class Members:
@@ -154,22 +152,28 @@ def ingest_file(
 def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     wh = ctx.warehouse
     roots = SourceRoots.from_env(wh)
-    roots.check(p.source_uri, "source_uri")
+    if p.source_uri:
+        roots.check(p.source_uri, "source_uri")
     p.uris(wh)  # every location is checked before anything is read
     try:
-        uris = roots.expand(p.source_uri, "source_uri", ".json")
+        uris = (
+            roots.expand(p.source_uri, "source_uri", ".json")
+            if p.source_uri
+            else ledger.pending(ctx, JOB_NAME, BRONZE_SENATE, ".json")
+        )
     except FileNotFoundError as exc:
         raise InvalidEvent("source_uri", str(exc)) from exc
-    members = Members(p.terms(wh))
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     totals: Counter[str] = Counter()
     silvers = []
+    if uris:  # nothing new: the legislators files need not even be read
+        members = Members(p.terms(wh))
     for uri in uris:  # one report at a time: each is ingested whole, then recorded
         silver, counts = ingest_file(ctx, roots.read(uri, "source_uri"), members, now)
         silvers.append(silver)
         totals.update(counts)
         ledger.record(ctx, JOB_NAME, uri, "source_uri")
-    silver = pl.concat(silvers)
+    silver = pl.concat(silvers) if silvers else pl.DataFrame(schema=SCHEMA)
     return {
         "rows_in": totals["rows_in"],
         "silver_rows": silver.height,

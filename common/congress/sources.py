@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.congress.legislators import combine, current_terms, former_terms
 from common.congress.tables import (
@@ -67,3 +69,26 @@ class LegislatorSources(BaseModel):
             field = "legislators_historical_uri"
             raise malformed(field, "the legislators CSV", exc) from exc
         return combine(members, former)
+
+
+class IngestParams(LegislatorSources):
+    """An ingest job's event: `source_uri` (a file, or a prefix the job expands),
+    or none: every file in the job's bronze/ folder the ledger has not seen. S3's
+    "Object Created" notification through EventBridge is accepted as it comes."""
+
+    source_uri: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_s3_notification(cls, event: Any) -> Any:
+        if isinstance(event, dict) and event.get("source") == "aws.s3":
+            if event.get("detail-type") != "Object Created":
+                kind = event.get("detail-type")
+                raise ValueError(f"not an Object Created event: {kind}")
+            detail = event.get("detail") or {}
+            bucket = (detail.get("bucket") or {}).get("name")
+            key = (detail.get("object") or {}).get("key")
+            if not bucket or not key:
+                raise ValueError("an S3 notification lacks detail.bucket/object")
+            return {"source_uri": f"s3://{bucket}/{key}"}
+        return event

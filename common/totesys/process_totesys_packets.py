@@ -33,6 +33,7 @@ from common.totesys.packet_store import (
     FORMER_STATE,
     STATE,
     output_key,
+    pending,
     processed_ids,
     put,
     read_packet,
@@ -64,12 +65,17 @@ class Packet(BaseModel):
 class PacketsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    packets: list[Packet]
+    # none: every packet in the ingestion root not processed yet (a schedule's or an
+    # S3 notification's run)
+    packets: list[Packet] | None = None
 
 
 def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
     wh = ctx.warehouse
     ingestion, processed = roots(ctx)
+    packets = p.packets
+    if packets is None:
+        packets = [Packet(**found) for found in pending(ctx)]
     state = ctx.load(STATE, FORMER_STATE) or {
         "processed": {},
         "next_sales_record_id": 1,
@@ -83,10 +89,10 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
         (packet.table, packet.id): read_packet(
             ingestion, packet.table, packet.id, f"packets.{i}"
         )
-        for i, packet in enumerate(p.packets)
+        for i, packet in enumerate(packets)
         if not id_ranges.contains(done.get(packet.table, []), packet.id)
     }
-    for packet in sorted(p.packets, key=lambda k: (k.table, k.id)):
+    for packet in sorted(packets, key=lambda k: (k.table, k.id)):
         seen = done.get(packet.table, [])
         if id_ranges.contains(seen, packet.id):
             report.append({"table": packet.table, "id": packet.id, "status": "skipped"})
@@ -109,7 +115,7 @@ def process(ctx: JobContext, p: PacketsParams) -> dict[str, Any]:
             next_id = state["next_sales_record_id"]
             changes = star_rows(packet.table, delta, known, next_id)
         except pl.exceptions.ColumnNotFoundError as exc:  # before anything is written
-            index = next(i for i, q in enumerate(p.packets) if q == packet)
+            index = next(i for i, q in enumerate(packets) if q == packet)
             problem = f"{packet.table} packet {packet.id} lacks a column: {exc}"
             raise InvalidEvent(f"packets.{index}", problem[:400]) from exc
         for name, rows in changes.items():
