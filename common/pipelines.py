@@ -168,6 +168,23 @@ def asl(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
+DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+
+
+def aws_cron(cron: str) -> str:
+    """A five-field cron (prefect.yaml's) as EventBridge Scheduler writes it: six
+    fields, `?` in day-of-month or day-of-week, days of the week by name."""
+    minute, hour, dom, month, dow = cron.split()
+    minute = minute.replace("*/", "0/")
+    hour = hour.replace("*/", "0/")
+    if dow == "*":
+        dow = "?"
+    else:
+        dow = ",".join(DAYS[int(d) % 7] for d in dow.split(","))
+        dom = "?" if dom == "*" else dom
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
 def rendered() -> dict[str, str]:
     """Every generated file (terraform/pipelines/), by name: the state machines and
     each scheduled run's input."""
@@ -177,6 +194,7 @@ def rendered() -> dict[str, str]:
         for name, run in pipeline.runs.items():
             files[f"{pipeline.name}.{name}.json"] = {
                 "cron": run.cron,
+                "schedule_expression": aws_cron(run.cron),
                 "input": pipeline.state_input(run.events),
             }
     return {name: json.dumps(doc, indent=2) + "\n" for name, doc in files.items()}

@@ -200,14 +200,18 @@ def pipelines(
         "terraform/pipelines"
     ),
 ) -> None:
-    """Write the Step Functions definitions and the schedules' inputs generated from
-    common/pipelines.py (Terraform deploys them; a test fails if they differ)."""
+    """Write what Terraform deploys from code: the Step Functions definitions and the
+    schedules' inputs (common/pipelines.py) in terraform/pipelines/, and the Glue
+    tables (common/catalog.py) beside it. A test fails if the committed ones differ."""
+    from common import catalog
     from common.pipelines import rendered
 
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in rendered().items():
-        (out / name).write_text(text)
-        console.print(f"wrote {out / name}")
+    files = {out / name: text for name, text in rendered().items()}
+    files[out.parent / "catalog_tables.tf.json"] = catalog.rendered()
+    for path, text in files.items():
+        path.write_text(text)
+        console.print(f"wrote {path}")
 
 
 @app.command(name="new-job")

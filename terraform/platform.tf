@@ -21,7 +21,7 @@ data "aws_iam_policy_document" "kms" {
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com", "cloudwatch.amazonaws.com"]
+      identifiers = ["logs.${var.region}.amazonaws.com", "sns.amazonaws.com", "sqs.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com", "states.amazonaws.com", "logging.s3.amazonaws.com"]
     }
   }
 }
@@ -68,4 +68,27 @@ resource "aws_sqs_queue" "dead_letter" {
   name                      = "${var.name_prefix}-dead-letter"
   kms_master_key_id         = aws_kms_key.platform.arn
   message_retention_seconds = 1209600
+}
+
+# Who may leave events there: the triggers' rules and the schedules that could not
+# deliver (Lambda's own async failures go there through the function's DLQ config).
+data "aws_iam_policy_document" "dead_letter" {
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dead_letter" {
+  queue_url = aws_sqs_queue.dead_letter.id
+  policy    = data.aws_iam_policy_document.dead_letter.json
 }

@@ -9,7 +9,7 @@ variable "name_prefix" {
 }
 
 variable "warehouse_bucket" {
-  description = "Existing bucket that holds the warehouse (managed with the data lake, not here)."
+  description = "The bucket that holds the warehouse (created here: buckets.tf)."
   type        = string
 }
 
@@ -28,4 +28,10 @@ variable "alert_email" {
   description = "Who hears about failed runs (empty: no subscription)."
   type        = string
   default     = ""
+}
+
+variable "quarantine_days" {
+  description = "How long rejected rows stay in quarantine/ before they expire."
+  type        = number
+  default     = 180
 }

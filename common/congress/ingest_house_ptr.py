@@ -74,10 +74,14 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
         if p.source_uri
         else ledger.pending(ctx, JOB_NAME, BRONZE_HOUSE, ".json")
     )
+    # a file the event names is read first: a bad one is a 400 before anything else
+    named = read_source(roots, p.source_uri) if p.source_uri else None
     summaries = []
     if uris:  # nothing new: the legislators files need not even be read
         resolver = MemberResolver(p.terms(wh))
-        summaries = [ingest_file(ctx, roots, uri, resolver) for uri in uris]
+    for uri in uris:
+        raw = named if named is not None else read_source(roots, uri)
+        summaries.append(ingest_file(ctx, uri, raw, resolver))
     silver_rows = sum(s.pop("silver_rows") for s in summaries)
     resolved = sum(s.pop("resolved") for s in summaries)
     return {
@@ -92,10 +96,9 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
 
 
 def ingest_file(
-    ctx: JobContext, roots: SourceRoots, uri: str, resolver: MemberResolver
+    ctx: JobContext, uri: str, raw: pl.DataFrame, resolver: MemberResolver
 ) -> dict[str, Any]:
     """One House file, ingested whole, then recorded in the ledger."""
-    raw = read_source(roots, uri)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     parsed = resolve_members(parse(raw, now.date()), resolver)
     silver = parsed.filter(pl.col("reason").is_null()).select(

@@ -106,7 +106,8 @@ resource "aws_lambda_function" "this" {
   timeout                        = var.timeout_s
   role                           = aws_iam_role.this.arn
   kms_key_arn                    = var.kms_key_arn
-  reserved_concurrent_executions = 1 # one writer per table; the state lease enforces it too
+  reserved_concurrent_executions = 1    # one writer per table; the state lease enforces it too
+  publish                        = true # every deploy is a version: `live` can roll back
 
   environment {
     variables = merge({
@@ -150,10 +151,19 @@ locals {
   }
 }
 
+# What schedules, triggers and state machines call: rolling back is pointing `live`
+# at the previous version (README, runbook).
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
 # Asynchronous invocations: Lambda retries twice itself, then hands the event to the
 # alerts topic once (the run fails loudly exactly once); the DLQ keeps it too.
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
+  qualifier                    = aws_lambda_alias.live.name # what triggers invoke
   maximum_retry_attempts       = 2
   maximum_event_age_in_seconds = 3600
 
