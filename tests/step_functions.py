@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ def engine() -> Path:
         subprocess.run(
             ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
             cwd=staging,
+            env={**os.environ, "HOME": os.path.expanduser("~")},  # npm's cache
             check=True,
             capture_output=True,
             timeout=600,
@@ -48,15 +50,9 @@ def definition(asl: dict[str, Any], prefix: str) -> str:
     """The ASL as Terraform renders it, the functions being `<prefix>-<job>`."""
     text = json.dumps(asl)
     text = text.replace("${alerts_topic_arn}", ALERTS_TOPIC)
-    for job in {s.split(".", 1)[1] for s in _placeholders(text)}:
+    for job in set(re.findall(r"\$\{functions\.(\w+)\}", text)):
         text = text.replace(f"${{functions.{job}}}", f"{ACCOUNT_ARN}:{prefix}-{job}")
     return text
-
-
-def _placeholders(text: str) -> set[str]:
-    import re
-
-    return set(re.findall(r"\$\{(functions\.\w+)\}", text))
 
 
 @dataclass
@@ -87,7 +83,7 @@ def execute(
         timeout=1800,
         env={
             "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", "/tmp"),
+            "HOME": os.path.expanduser("~"),
             "NODE_OPTIONS": f"--require {PACKAGE / 'polyfill.cjs'}",
             "AWS_ENDPOINT_URL_LAMBDA": endpoint_url,
             "AWS_REGION": "us-east-1",
