@@ -16,6 +16,7 @@ asserts nothing.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import random
@@ -47,9 +48,14 @@ def real(root: str) -> list[tuple[str, str, float, float]]:
 
     wh = Warehouse(os.path.join(root, "real"))
     bronze(wh)
+    senate = os.path.join(os.environ.get("SHARED_DATA", "../shared/data"), "congress")
+    for path in glob.glob(os.path.join(senate, "senate_daily", "*.json")):
+        with open(path, "rb") as f:
+            wh.put_if_absent(f"bronze/senate/{os.path.basename(path)}", f.read())
     legislators = {k: wh.uri(v) for k, v in LEGISLATORS.items()}
     events: dict[str, dict[str, Any]] = {
         "ingest_house_ptr": {"source_uri": wh.uri(HOUSE), **legislators},
+        "ingest_senate_ptr": {"source_uri": wh.uri("bronze/senate"), **legislators},
         "build_dim_members": legislators,
         "build_fact_transactions": {"rebuild": True},
     }
