@@ -39,11 +39,22 @@ def prefect(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProces
     )
 
 
+def worker_pex() -> str:
+    """The worker as `./pants package flows:worker` builds it (a runtime package of
+    this test under Pants; dist/ after a manual package)."""
+    for path in ("flows/worker.pex", "dist/flows/worker.pex"):
+        if os.path.exists(path):
+            return os.path.abspath(path)
+    pytest.skip("no flows/worker.pex: run under `./pants test` or package it first")
+
+
 @contextmanager
-def background(args: list[str], env: dict[str, str], log: str) -> Iterator[None]:
+def background(
+    args: list[str], env: dict[str, str], log: str, command: list[str] | None = None
+) -> Iterator[None]:
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", *args],
+            [*(command or [sys.executable, "-m", "prefect"]), *args],
             env=env,
             cwd=REPO,
             stdout=out,
@@ -116,10 +127,11 @@ def test_deploy_all_and_run_on_a_worker(env, tmp_path):
             assert [s["schedule"]["cron"] for s in d["schedules"]] == [cron]
             assert d["work_pool_name"] == "data-platform"
 
-        with background(
+        with background(  # the packaged worker, as docs/deployments.md runs it
             ["worker", "start", "--pool", "data-platform"],
             env,
             str(tmp_path / "worker.log"),
+            command=[worker_pex()],
         ):
             run = prefect(
                 "deployment",
