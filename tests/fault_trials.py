@@ -207,7 +207,7 @@ class Bench:
         for proc in procs:
             out = result(proc)
             status = out.get("result", {}).get("statusCode")
-            outcomes.append(str(status) if status else out.get("errorType", "?"))
+            outcomes.append(str(status) if status else error_name(out))
         problem = self.differs(wh)
         shutil.rmtree(wh.root)
         return outcomes, problem
@@ -220,3 +220,12 @@ def run_trials(job: str, trials: int, root: str, seed: int = 0) -> Trials:
     for n in range(trials):
         bench.trial(n, rng, report)
     return report
+
+
+def error_name(out: dict) -> str:
+    """The error a run ended with; a retryable one as "TransientError(<cause>)" (the
+    handler wraps what Step Functions and Prefect should retry, common/jobs.py)."""
+    kind = out.get("errorType", "?")
+    if kind == "TransientError":
+        return f"{kind}({out.get('errorMessage', '').split(':', 1)[0]})"
+    return kind
