@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.testing.utilities import prefect_test_harness
 
 from common import pipelines
@@ -107,7 +109,9 @@ def test_state_machine_builds_what_the_flow_builds(tmp_path, monkeypatch):
         bronze(wh)
     monkeypatch.setenv("WAREHOUSE_URI", flow_wh.root)
     monkeypatch.setenv("SOURCE_ROOTS", flow_wh.uri("bronze"))
-    flow = congress_gold()
+    state = congress_gold(return_state=True)
+    flow = state.result()
+    assert_ran_in_stages(state.state_details.flow_run_id, pipelines.CONGRESS)
 
     run = json.loads((COMMITTED / "congress-gold.daily-incremental.json").read_text())
     asl = json.loads((COMMITTED / "congress-gold.asl.json").read_text())
@@ -122,6 +126,25 @@ def test_state_machine_builds_what_the_flow_builds(tmp_path, monkeypatch):
     assert set(mine) == set(theirs)
     for table in mine:
         assert mine[table].equals(theirs[table]), table
+
+
+def assert_ran_in_stages(flow_run_id: Any, pipeline: pipelines.Pipeline) -> None:
+    """The flow's task runs, as Prefect recorded them: every job of a stage started
+    after every job of the stage before had ended."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    by_job = {run.name: run for run in runs}  # task runs are named after their job
+    spans = {}
+    for job in pipeline.jobs:
+        start, end = by_job[job].start_time, by_job[job].end_time
+        assert start and end, job  # it ran, and finished
+        spans[job] = (start, end)
+    for before, after in zip(pipeline.stages, pipeline.stages[1:], strict=False):
+        ended = max(spans[job][1] for job in before)
+        started = min(spans[job][0] for job in after)
+        assert ended <= started, (before, after)
 
 
 def test_a_failing_job_alerts_and_fails_without_retrying(tmp_path):
