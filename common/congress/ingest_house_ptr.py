@@ -20,7 +20,7 @@ from common import ledger
 from common.congress.house_ptr import SOURCE_COLUMNS, parse
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
-from common.congress.silver import member_summary, write_part
+from common.congress.silver import member_summary, silver_rows, write_part
 from common.congress.sources import IngestParams
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
@@ -101,25 +101,10 @@ def ingest_file(
     """One House file, ingested whole, then recorded in the ledger."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     parsed = resolve_members(parse(raw, now.date()), resolver)
-    silver = parsed.filter(pl.col("reason").is_null()).select(
-        "doc_id",
-        "txn_index",
-        pl.col("representative").alias("filer_name"),
-        "bioguide_id",
-        "asset_name",
-        "ticker",
-        "transaction_type",
-        "transaction_date",
-        "notification_date",
-        "filing_date",
-        "amount_low",
-        "amount_high",
-        pl.col("owner_parsed").alias("owner"),
-        silver_ingest_ts=pl.lit(now),
-        chamber=pl.lit("house"),
-        asset_detail=pl.lit(None, pl.String),
+    named = parsed.with_columns(filer_name=pl.col("representative"))
+    silver, rejected = split_valid(
+        silver_rows(named, "house", now), SilverPtrTransactions
     )
-    silver, rejected = split_valid(silver, SilverPtrTransactions)
     quarantine = pl.concat(
         [
             parsed.filter(pl.col("reason").is_not_null()).select(

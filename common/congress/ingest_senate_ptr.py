@@ -28,7 +28,7 @@ from common import ledger
 from common.congress import senate_ptr
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
-from common.congress.silver import SCHEMA, member_summary, write_part
+from common.congress.silver import SCHEMA, member_summary, silver_rows, write_part
 from common.congress.sources import IngestParams
 from common.congress.tables import QUARANTINE_SENATE_PTR
 from common.errors import InvalidEvent
@@ -97,27 +97,8 @@ def ingest_file(
     filings = senate_ptr.read_filings(data, "source_uri")
     rows = senate_ptr.transactions(filings)
     parsed = attribute(senate_ptr.parse(rows, now.date()), members)
-    valid = parsed.filter(pl.col("reason").is_null())
     silver, rejected = split_valid(
-        valid.select(
-            "doc_id",
-            "txn_index",
-            "filer_name",
-            "bioguide_id",
-            "asset_name",
-            "ticker",
-            "transaction_type",
-            "transaction_date",
-            "notification_date",
-            "filing_date",
-            "amount_low",
-            "amount_high",
-            pl.col("owner_parsed").alias("owner"),
-            silver_ingest_ts=pl.lit(now),
-            chamber=pl.lit("senate"),
-            asset_detail="asset_detail",
-        ),
-        SilverPtrTransactions,
+        silver_rows(parsed, "senate", now), SilverPtrTransactions
     )
     quarantine = pl.concat(
         [
@@ -135,11 +116,9 @@ def ingest_file(
     if paper.height and not ctx.warehouse.exists(key):
         ctx.warehouse.write_parquet(paper, key)
         written += 1
-    corrected = silver.join(
-        valid.filter("corrected").select("doc_id", "txn_index"),
-        on=["doc_id", "txn_index"],
-        how="semi",
-    )
+    keys = ["doc_id", "txn_index"]
+    fixed = parsed.filter(pl.col("reason").is_null() & pl.col("corrected"))
+    corrected = silver.join(fixed.select(keys), on=keys, how="semi")
     return silver, {
         "rows_in": rows.height,
         "quarantined": quarantine.height,

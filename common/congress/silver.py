@@ -3,6 +3,7 @@ chambers' ingest jobs write it the same way."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -30,6 +31,20 @@ def scan_silver(wh: Warehouse) -> pl.LazyFrame:
         extra_columns="ignore",
         cast_options=pl.ScanCastOptions(integer_cast="upcast"),
     ).with_columns(pl.col("chamber").fill_null("house"))
+
+
+def silver_rows(parsed: pl.DataFrame, chamber: str, now: dt.datetime) -> pl.DataFrame:
+    """A parsed source's valid rows (`reason` null) in the contract's columns and
+    order; a column the chamber's filings do not have is null."""
+    rows = parsed.filter(pl.col("reason").is_null()).with_columns(
+        owner=pl.col("owner_parsed"),
+        silver_ingest_ts=pl.lit(now),
+        chamber=pl.lit(chamber),
+    )
+    return rows.select(
+        pl.col(name) if name in rows.columns else pl.lit(None, dtype).alias(name)
+        for name, dtype in SCHEMA.items()
+    )
 
 
 def write_part(
