@@ -8,8 +8,13 @@ resource "aws_s3_bucket" "warehouse" {
   bucket = var.warehouse_bucket
 }
 
-resource "aws_s3_bucket_versioning" "warehouse" {
-  bucket = aws_s3_bucket.warehouse.id
+locals {
+  buckets = { warehouse = aws_s3_bucket.warehouse, access_logs = aws_s3_bucket.access_logs }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  for_each = local.buckets
+  bucket   = each.value.id
   versioning_configuration {
     status = "Enabled"
   }
@@ -26,8 +31,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "warehouse" {
   }
 }
 
-resource "aws_s3_bucket_public_access_block" "warehouse" {
-  bucket                  = aws_s3_bucket.warehouse.id
+resource "aws_s3_bucket_public_access_block" "this" {
+  for_each                = local.buckets
+  bucket                  = each.value.id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -35,7 +41,7 @@ resource "aws_s3_bucket_public_access_block" "warehouse" {
 }
 
 data "aws_iam_policy_document" "tls_only" {
-  for_each = { warehouse = aws_s3_bucket.warehouse.arn, access_logs = aws_s3_bucket.access_logs.arn }
+  for_each = { for name, bucket in local.buckets : name => bucket.arn }
   statement {
     sid       = "DenyPlainHttp"
     effect    = "Deny"
@@ -104,13 +110,6 @@ resource "aws_s3_bucket" "access_logs" {
   bucket = "${var.warehouse_bucket}-access-logs"
 }
 
-resource "aws_s3_bucket_versioning" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
 resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
   bucket = aws_s3_bucket.access_logs.id
   rule {
@@ -118,14 +117,6 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
       sse_algorithm = "AES256" # S3 server access logging cannot write SSE-KMS objects
     }
   }
-}
-
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  bucket                  = aws_s3_bucket.access_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
 }
 
 data "aws_iam_policy_document" "access_logs" {

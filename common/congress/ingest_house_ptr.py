@@ -66,14 +66,7 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     """The event's file, or every House file in bronze/ the ledger has not seen."""
     wh = ctx.warehouse
     roots = SourceRoots.from_env(wh)
-    if p.source_uri:
-        roots.check(p.source_uri, "source_uri")
-    p.uris(wh)  # every location is checked before anything is read
-    uris = (
-        [p.source_uri]
-        if p.source_uri
-        else ledger.pending(ctx, JOB_NAME, BRONZE_HOUSE, ".json")
-    )
+    uris = p.files(ctx, JOB_NAME, BRONZE_HOUSE)
     # a file the event names is read first: a bad one is a 400 before anything else
     named = read_source(roots, p.source_uri) if p.source_uri else None
     summaries = []

@@ -31,7 +31,6 @@ from common.congress.schemas import SilverPtrTransactions
 from common.congress.silver import SCHEMA, member_summary, silver_rows, write_part
 from common.congress.sources import IngestParams
 from common.congress.tables import QUARANTINE_SENATE_PTR
-from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
 from common.storage import SourceRoots
 from common.validation import split_valid
@@ -131,17 +130,7 @@ def ingest_file(
 def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     wh = ctx.warehouse
     roots = SourceRoots.from_env(wh)
-    if p.source_uri:
-        roots.check(p.source_uri, "source_uri")
-    p.uris(wh)  # every location is checked before anything is read
-    try:
-        uris = (
-            roots.expand(p.source_uri, "source_uri", ".json")
-            if p.source_uri
-            else ledger.pending(ctx, JOB_NAME, BRONZE_SENATE, ".json")
-        )
-    except FileNotFoundError as exc:
-        raise InvalidEvent("source_uri", str(exc)) from exc
+    uris = p.files(ctx, JOB_NAME, BRONZE_SENATE, expand=True)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     totals: Counter[str] = Counter()
     silvers = []

@@ -8,12 +8,14 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common import ledger
 from common.congress.legislators import combine, current_terms, former_terms
 from common.congress.tables import (
     BRONZE_LEGISLATORS_CURRENT,
     BRONZE_LEGISLATORS_HISTORICAL,
 )
 from common.errors import InvalidEvent, MissingTable
+from common.jobs import JobContext
 from common.storage import SourceRoots, Warehouse
 
 # What a file of the wrong shape raises while it is read as legislators.
@@ -92,3 +94,22 @@ class IngestParams(LegislatorSources):
                 raise ValueError("an S3 notification lacks detail.bucket/object")
             return {"source_uri": f"s3://{bucket}/{key}"}
         return event
+
+    def files(
+        self, ctx: JobContext, job: str, bronze: str, expand: bool = False
+    ) -> list[str]:
+        """What this run ingests: the event's file (with `expand`, every .json under
+        it if it is a prefix), or every file of `bronze` that `job`'s ledger has not
+        seen. Every location is checked before anything is read."""
+        roots = SourceRoots.from_env(ctx.warehouse)
+        if self.source_uri:
+            roots.check(self.source_uri, "source_uri")
+        self.uris(ctx.warehouse)
+        if not self.source_uri:
+            return ledger.pending(ctx, job, bronze, ".json")
+        if not expand:
+            return [self.source_uri]
+        try:
+            return roots.expand(self.source_uri, "source_uri", ".json")
+        except FileNotFoundError as exc:
+            raise InvalidEvent("source_uri", str(exc)) from exc
