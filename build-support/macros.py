@@ -12,5 +12,10 @@ def lambda_job(**kwargs):
         name="lambda",
         handler="handler.py:lambda_handler",
         complete_platforms=["lambda:python311_platform"],
+        # Type stubs are inferred beside boto3 and yaml for mypy; nothing runs them.
+        dependencies=[
+            "!!3rdparty/python:reqs#boto3-stubs",
+            "!!3rdparty/python:reqs#types-PyYAML",
+        ],
         **kwargs,
     )

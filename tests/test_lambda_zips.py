@@ -19,6 +19,7 @@ from tests.totesys_packets import first_packets
 
 LAMBDA = Path(os.path.dirname(os.path.abspath(__file__))).parent / "lambda"
 FORBIDDEN = ("prefect", "pandas", "pyarrow")
+TYPING = ("types_", "mypy_boto3_")
 ORDER = [*CONGRESS, "process_totesys_packets"]
 
 
@@ -38,6 +39,10 @@ def test_zip_is_lean(function):
         unzipped = sum(i.file_size for i in zf.infolist())
     leaked = {t for t in tops if t.split("-")[0].split(".")[0].lower() in FORBIDDEN}
     assert not leaked
+    # typing-only distributions (stubs for mypy) have no business in a function
+    dists = {t.split("-")[0].lower() for t in tops if t.endswith(".dist-info")}
+    typing_only = {d for d in dists if d.endswith("_stubs") or d.startswith(TYPING)}
+    assert not typing_only
     assert {"polars", "pandera", "aws_lambda_powertools", "common"} <= tops
     assert unzipped < 250 * 1000 * 1000  # AWS counts function + layers, unzipped
 
