@@ -20,8 +20,9 @@ from common import ledger
 from common.congress.house_ptr import SOURCE_COLUMNS, parse
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
-from common.congress.silver import member_summary, silver_rows, write_part
+from common.congress.silver import ingest_summary, part_key, silver_rows, write_new
 from common.congress.sources import IngestParams
+from common.congress.tables import QUARANTINE_PTR
 from common.errors import InvalidEvent
 from common.jobs import JobContext, TableJob
 from common.storage import SourceRoots
@@ -29,6 +30,7 @@ from common.validation import split_valid
 
 JOB_NAME = "ingest_house_ptr"
 BRONZE_HOUSE = "bronze/house"  # where House PTR files are dropped
+COUNTS = ["rows_in", "quarantined", "files_written"]  # per file, added up
 
 
 def read_source(roots: SourceRoots, uri: str) -> pl.DataFrame:
@@ -69,29 +71,20 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     uris = p.files(ctx, JOB_NAME, BRONZE_HOUSE)
     # a file the event names is read first: a bad one is a 400 before anything else
     named = read_source(roots, p.source_uri) if p.source_uri else None
-    summaries = []
+    results = []
     if uris:  # nothing new: the legislators files need not even be read
         resolver = MemberResolver(p.terms(wh))
     for uri in uris:
         raw = named if named is not None else read_source(roots, uri)
-        summaries.append(ingest_file(ctx, uri, raw, resolver))
-    silver_rows = sum(s.pop("silver_rows") for s in summaries)
-    resolved = sum(s.pop("resolved") for s in summaries)
-    return {
-        "rows_in": sum(s["rows_in"] for s in summaries),
-        "silver_rows": silver_rows,
-        "quarantined": sum(s["quarantined"] for s in summaries),
-        "resolved_share": round(resolved / silver_rows, 4) if silver_rows else 0.0,
-        "unresolved_names": sorted({n for s in summaries for n in s["unresolved"]}),
-        "files_in": len(uris),
-        "files_written": sum(s["files_written"] for s in summaries),
-    }
+        results.append(ingest_file(ctx, uri, raw, resolver))
+    return ingest_summary(results, COUNTS, len(uris))
 
 
 def ingest_file(
     ctx: JobContext, uri: str, raw: pl.DataFrame, resolver: MemberResolver
-) -> dict[str, Any]:
-    """One House file, ingested whole, then recorded in the ledger."""
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """One House file, ingested whole, then recorded in the ledger: (its silver
+    rows, its counts)."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     parsed = resolve_members(parse(raw, now.date()), resolver)
     named = parsed.with_columns(filer_name=pl.col("representative"))
@@ -112,17 +105,17 @@ def ingest_file(
         how="diagonal_relaxed",
     )
     digest = hashlib.sha256(raw.write_csv().encode()).hexdigest()[:16]
-    written = write_part(ctx, digest, silver, quarantine)
+    written = write_new(
+        ctx,
+        {part_key(digest): silver, f"{QUARANTINE_PTR}/{digest}.parquet": quarantine},
+    )
     ledger.record(ctx, JOB_NAME, uri, "source_uri")
-    members = member_summary(silver)
-    return {
+    counts = {
         "rows_in": raw.height,
-        "silver_rows": silver.height,
         "quarantined": quarantine.height,
-        "resolved": silver["bioguide_id"].is_not_null().sum(),
-        "unresolved": members["unresolved_names"],
         "files_written": written,
     }
+    return silver, counts
 
 
 JOB = TableJob(JOB_NAME, IngestParams, ingest)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
 from typing import Any
 
 import polars as pl
@@ -28,7 +27,7 @@ from common import ledger
 from common.congress import senate_ptr
 from common.congress.member_resolver import MemberResolver
 from common.congress.schemas import SilverPtrTransactions
-from common.congress.silver import SCHEMA, member_summary, silver_rows, write_part
+from common.congress.silver import ingest_summary, part_key, silver_rows, write_new
 from common.congress.sources import IngestParams
 from common.congress.tables import QUARANTINE_SENATE_PTR
 from common.jobs import JobContext, TableJob
@@ -38,6 +37,13 @@ from common.validation import split_valid
 JOB_NAME = "ingest_senate_ptr"
 BRONZE_SENATE = "bronze/senate"  # where Senate daily reports are dropped
 PAPER_FILINGS = "quarantine/ptr_paper_filings"  # filings listing no transactions
+COUNTS = [  # per report, added up
+    "rows_in",
+    "quarantined",
+    "empty_filings",
+    "bioguide_corrected",
+    "files_written",
+]
 
 
 class Members:
@@ -108,13 +114,16 @@ def ingest_file(
         ],
         how="diagonal_relaxed",
     )
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    written = write_part(ctx, digest, silver, quarantine, QUARANTINE_SENATE_PTR)
     paper = filings.filter(pl.col("transactions").list.len() == 0).drop("transactions")
-    key = f"{PAPER_FILINGS}/{digest}.parquet"
-    if paper.height and not ctx.warehouse.exists(key):
-        ctx.warehouse.write_parquet(paper, key)
-        written += 1
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    written = write_new(
+        ctx,
+        {
+            part_key(digest): silver,
+            f"{QUARANTINE_SENATE_PTR}/{digest}.parquet": quarantine,
+            f"{PAPER_FILINGS}/{digest}.parquet": paper,
+        },
+    )
     keys = ["doc_id", "txn_index"]
     fixed = parsed.filter(pl.col("reason").is_null() & pl.col("corrected"))
     corrected = silver.join(fixed.select(keys), on=keys, how="semi")
@@ -132,26 +141,13 @@ def ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     roots = SourceRoots.from_env(wh)
     uris = p.files(ctx, JOB_NAME, BRONZE_SENATE, expand=True)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    totals: Counter[str] = Counter()
-    silvers = []
+    results = []
     if uris:  # nothing new: the legislators files need not even be read
         members = Members(p.terms(wh))
     for uri in uris:  # one report at a time: each is ingested whole, then recorded
-        silver, counts = ingest_file(ctx, roots.read(uri, "source_uri"), members, now)
-        silvers.append(silver)
-        totals.update(counts)
+        results.append(ingest_file(ctx, roots.read(uri, "source_uri"), members, now))
         ledger.record(ctx, JOB_NAME, uri, "source_uri")
-    silver = pl.concat(silvers) if silvers else pl.DataFrame(schema=SCHEMA)
-    return {
-        "rows_in": totals["rows_in"],
-        "silver_rows": silver.height,
-        "quarantined": totals["quarantined"],
-        **member_summary(silver),
-        "empty_filings": totals["empty_filings"],
-        "bioguide_corrected": totals["bioguide_corrected"],
-        "files_in": len(uris),
-        "files_written": totals["files_written"],
-    }
+    return ingest_summary(results, COUNTS, len(uris))
 
 
 JOB = TableJob(JOB_NAME, IngestParams, ingest)

@@ -88,8 +88,6 @@ class MemberResolver:
         district: int | None,
         on: dt.date | None,
     ) -> int:
-        if not set(c.last) <= words:
-            return -1
         # The name outranks the seat: filers often give a stale seat (a district
         # renumbered since) or none, and a former member who held that seat under
         # another first name must not tie with the member named.
@@ -124,7 +122,6 @@ class MemberResolver:
             ),
             reverse=True,
         )
-        scored = [s for s in scored if s[0] >= 0]
         if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
             return None
         return scored[0][1]

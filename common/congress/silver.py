@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from common.congress.schemas import SilverPtrTransactions, polars_schema
-from common.congress.tables import QUARANTINE_PTR, SILVER_PTR
+from common.congress.tables import SILVER_PTR
 from common.errors import MissingTable
 from common.jobs import JobContext
 from common.observability import logger
@@ -47,21 +47,16 @@ def silver_rows(parsed: pl.DataFrame, chamber: str, now: dt.datetime) -> pl.Data
     )
 
 
-def write_part(
-    ctx: JobContext,
-    digest: str,
-    silver: pl.DataFrame,
-    quarantine: pl.DataFrame,
-    quarantine_prefix: str = QUARANTINE_PTR,
-) -> int:
-    """Write one source's silver rows and quarantined rows, named by the source's
-    content: the same source ingested again (a rerun after a crash, a duplicate
-    trigger) finds them there and adds nothing. Returns the files written."""
+def part_key(digest: str) -> str:
+    return f"{SILVER_PTR}/part-{digest}.parquet"
+
+
+def write_new(ctx: JobContext, outputs: dict[str, pl.DataFrame]) -> int:
+    """Write one source's outputs (silver rows, quarantined rows, ...), each at a key
+    named by the source's content: the same source ingested again (a rerun after a
+    crash, a duplicate trigger) finds them there and adds nothing. Empty frames are
+    not written. Returns the files written."""
     wh = ctx.warehouse
-    outputs = {
-        f"{SILVER_PTR}/part-{digest}.parquet": silver,
-        f"{quarantine_prefix}/{digest}.parquet": quarantine,
-    }
     ctx.check_lease()
     written = 0
     for key, frame in outputs.items():
@@ -69,6 +64,21 @@ def write_part(
             wh.write_parquet(frame, key)
             written += 1
     return written
+
+
+def ingest_summary(
+    results: list[tuple[pl.DataFrame, dict[str, int]]], counts: list[str], files: int
+) -> dict[str, Any]:
+    """What an ingest run returns: its files' `counts` added up, its silver rows,
+    whom they name (member_summary) and how many files it took."""
+    frames = [silver for silver, _ in results]
+    silver = pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMA)
+    return {
+        **{name: sum(c[name] for _, c in results) for name in counts},
+        "silver_rows": silver.height,
+        **member_summary(silver),
+        "files_in": files,
+    }
 
 
 def member_summary(silver: pl.DataFrame) -> dict[str, Any]:
