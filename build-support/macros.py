@@ -3,7 +3,8 @@
 
 def lambda_job(**kwargs):
     """A table job's Lambda: its handler module and the zip `./pants package` writes
-    to dist/lambda.<job>/lambda.zip. A BUILD file holding `lambda_job()` is all a
+    to dist/lambda.<job>/lambda.zip: the handler and common/ only, its requirements
+    are the layers' (lambda/BUILD). A BUILD file holding `lambda_job()` is all a
     job's folder needs, and `new-job` writes it."""
     # mypy checks one module per name, and every handler is `handler`: the job
     # module it imports is what mypy checks.
@@ -12,10 +13,6 @@ def lambda_job(**kwargs):
         name="lambda",
         handler="handler.py:lambda_handler",
         complete_platforms=["lambda:python311_platform"],
-        # Type stubs are inferred beside boto3 and yaml for mypy; nothing runs them.
-        dependencies=[
-            "!!3rdparty/python:reqs#boto3-stubs",
-            "!!3rdparty/python:reqs#types-PyYAML",
-        ],
+        include_requirements=False,
         **kwargs,
     )

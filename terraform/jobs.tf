@@ -7,6 +7,7 @@ module "job" {
 
   name                 = each.key
   zip_path             = "${var.dist_dir}/lambda.${each.key}/lambda.zip"
+  layers               = [for layer in local.layers : aws_lambda_layer_version.this[layer].arn]
   read_prefixes        = each.value.read_prefixes
   write_prefixes       = each.value.write_prefixes
   ssm_parameter_prefix = lookup(each.value, "ssm_parameter_prefix", "")

@@ -1,25 +1,38 @@
 """Run a Pants-built Lambda zip the way Lambda does, in a clean interpreter.
 
-The zip is unpacked into an empty folder and its handler (`lambda_function.handler`,
-Pants' zip layout) is called from `python -I -S` with sys.path = that folder + the
-standard library: anything the zip forgot to bundle fails to import.
+Laid out as Lambda lays it out: the function's zip unpacked into its own folder
+(/var/task), the layers every function has unpacked into one folder (/opt, so their
+`python/` is /opt/python) and the runtime's boto3 after the standard library
+(/var/runtime; the `runtime_sdk` build, see lambda/BUILD). The handler
+(`lambda_function.handler`, Pants' zip layout) is called from `python -I -S -B` with
+sys.path = function, /opt/python, standard library, runtime: anything neither the zip
+nor a layer holds fails to import, and nothing writes bytecode (both are read-only
+in Lambda).
 """
 
 from __future__ import annotations
 
-import glob
+import atexit
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from typing import Any
 
 import pytest
 
+# The layers of every function (terraform/layers.tf; a test holds them equal).
+LAYERS = ("data_layer", "powertools_layer")
+
 RUNNER = r"""
 import json, sys, uuid
-sys.path.insert(0, sys.argv[1])
+task, opt, runtime = sys.argv[4:7]
+sys.path[:0] = [task, opt]
+sys.path.append(runtime)
 class Context:
     function_name = sys.argv[2]
     function_version = "$LATEST"
@@ -42,20 +55,45 @@ sys.stdout.write("\n@@RESULT@@" + json.dumps(out))
 """
 
 
-def zip_path(function: str) -> str:
-    """The zip `./pants package` built for lambda/<function> (a test's runtime
-    package dependency, or dist/ after a manual `./pants package lambda::`)."""
+def artifact(path: str) -> str:
+    """What `./pants package lambda::` built (a test's runtime package dependency, or
+    dist/ after a manual `./pants package lambda::`)."""
     for root in (".", "dist"):
-        hits = glob.glob(os.path.join(root, f"lambda.{function}", "*.zip"))
-        if hits:
-            return hits[0]
+        if os.path.exists(os.path.join(root, path)):
+            return os.path.join(root, path)
     pytest.skip(
-        f"no built zip for lambda/{function}: run under `./pants test` "
-        "or `./pants package lambda::` first"
+        f"no built {path}: run under `./pants test` or `./pants package lambda::` first"
     )
 
 
+def zip_path(function: str) -> str:
+    return artifact(f"lambda.{function}/lambda.zip")
+
+
+def layer_path(layer: str) -> str:
+    return artifact(f"lambda/{layer}.zip")
+
+
+@functools.cache
+def _shared_dirs() -> tuple[str, str]:
+    """/opt/python and the runtime's boto3 folder, unpacked once per process."""
+    root = tempfile.mkdtemp(prefix="lambda-opt-")
+    atexit.register(shutil.rmtree, root, True)
+    for layer in LAYERS:
+        with zipfile.ZipFile(layer_path(layer)) as zf:
+            zf.extractall(os.path.join(root, "opt"))
+    with zipfile.ZipFile(layer_path("runtime_sdk")) as zf:
+        zf.extractall(os.path.join(root, "runtime"))
+    return os.path.join(root, "opt", "python"), os.path.join(root, "runtime", "python")
+
+
+def sys_path(code_dir: str) -> list[str]:
+    """The function's folder, /opt/python and the runtime's folder, in that order."""
+    return [code_dir, *_shared_dirs()]
+
+
 def unpack(function: str, dest: str) -> str:
+    """The function's zip in `dest`, its /var/task."""
     with zipfile.ZipFile(zip_path(function)) as zf:
         zf.extractall(dest)
     return dest
@@ -65,13 +103,13 @@ def start(
     code_dir: str, function: str, event: Any, env: dict[str, str]
 ) -> subprocess.Popen[str]:
     """The handler running in its own clean interpreter (to wait for, or to kill)."""
-    argv = [sys.executable, "-I", "-S", "-c", RUNNER, code_dir, function]
+    argv = [sys.executable, "-I", "-S", "-B", "-c", RUNNER, code_dir, function]
     if os.environ.get("SOURCE_ROOTS") and "WAREHOUSE_URI" in env:
         # the test's roots (shared/data), and the warehouse's own bronze/ as usual
         roots = f"{os.environ['SOURCE_ROOTS']},{env['WAREHOUSE_URI']}/bronze"
         env = {"SOURCE_ROOTS": roots, **env}
     return subprocess.Popen(
-        [*argv, json.dumps(event)],
+        [*argv, json.dumps(event), *sys_path(code_dir)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

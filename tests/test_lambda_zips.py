@@ -13,7 +13,7 @@ import pytest
 
 from common.storage import Warehouse
 from tests.congress_pipeline import ORDER as CONGRESS
-from tests.lambda_zip import invoke, unpack, zip_path
+from tests.lambda_zip import LAYERS, invoke, layer_path, unpack, zip_path
 from tests.shared_data import BUILDROOT, congress_sources, shared_file
 from tests.totesys_packets import first_packets
 
@@ -33,18 +33,86 @@ def test_every_handler_is_packaged_and_tested():
 
 
 @pytest.mark.parametrize("function", ORDER)
-def test_zip_is_lean(function):
+def test_function_zip_holds_only_its_code(function):
+    """The requirements are the layers': a code change uploads kilobytes."""
     with zipfile.ZipFile(zip_path(function)) as zf:
         tops = {n.split("/")[0] for n in zf.namelist()}
         unzipped = sum(i.file_size for i in zf.infolist())
-    leaked = {t for t in tops if t.split("-")[0].split(".")[0].lower() in FORBIDDEN}
-    assert not leaked
-    # typing-only distributions (stubs for mypy) have no business in a function
-    dists = {t.split("-")[0].lower() for t in tops if t.endswith(".dist-info")}
-    typing_only = {d for d in dists if d.endswith("_stubs") or d.startswith(TYPING)}
-    assert not typing_only
-    assert {"polars", "pandera", "aws_lambda_powertools", "common"} <= tops
-    assert unzipped < 250 * 1000 * 1000  # AWS counts function + layers, unzipped
+    assert tops == {"common", "handler.py", "lambda_function.py"}
+    assert unzipped < 1_000_000
+
+
+def distributions(names: list[str]) -> set[str]:
+    return {
+        n.split("/")[1].split("-")[0].lower().replace("_", "-")
+        for n in names
+        if n.count("/") == 2 and n.endswith(".dist-info/METADATA")
+    }
+
+
+def elf_sections(data: bytes) -> set[str]:
+    """Section names of a 64-bit little-endian ELF file (its section header table)."""
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1
+    shoff = int.from_bytes(data[0x28:0x30], "little")
+    entsize, count, names_at = (
+        int.from_bytes(data[o : o + 2], "little") for o in (0x3A, 0x3C, 0x3E)
+    )
+    headers = [data[shoff + i * entsize :][:entsize] for i in range(count)]
+    names = headers[names_at]
+    table = data[int.from_bytes(names[0x18:0x20], "little") :]
+    return {
+        table[int.from_bytes(h[:4], "little") :].split(b"\0")[0].decode()
+        for h in headers
+    }
+
+
+@pytest.mark.parametrize("layer", [*LAYERS, "runtime_sdk"])
+def test_layer_holds_what_lambda_loads_and_nothing_else(layer):
+    """Under python/ (Lambda's /opt/python); no typing-only distribution, test suite
+    or stub; shared libraries without debug symbols; every module with bytecode that
+    Python uses without looking at the source's mtime (PEP 552 unchecked hash)."""
+    with zipfile.ZipFile(layer_path(layer)) as zf:
+        names = zf.namelist()
+        assert all(n.startswith("python/") for n in names)
+        dists = distributions(names)
+        assert not {d for d in dists if d.endswith("-stubs") or d.startswith(TYPING)}
+        assert not [n for n in names if "/tests/" in n or n.endswith(".pyi")]
+        if layer != "runtime_sdk":  # the runtime's own, never deployed
+            assert not dists & {"boto3", "botocore", *FORBIDDEN}, dists
+        for lib in [n for n in names if n.endswith(".so")]:
+            sections = elf_sections(zf.read(lib))
+            assert ".text" in sections and ".dynsym" in sections, lib
+            assert not {s for s in sections if s.startswith(".debug")}, lib
+            assert ".symtab" not in sections, lib
+        sources = [n for n in names if n.endswith(".py")]
+        for source in sources:
+            folder, _, module = source.rpartition("/")
+            pyc = f"{folder}/__pycache__/{module[:-3]}.cpython-311.pyc"
+            assert pyc in names, source
+        for pyc in [n for n in names if n.endswith(".pyc")][:200]:
+            flags = int.from_bytes(zf.read(pyc)[4:8], "little")
+            assert flags == 0b01, pyc  # hash-based, source never checked
+
+
+def test_layers_do_not_overlap():
+    """Lambda unpacks every layer into the one /opt: a path in two layers would be
+    whichever came last."""
+    seen: dict[str, str] = {}
+    for layer in LAYERS:
+        with zipfile.ZipFile(layer_path(layer)) as zf:
+            for name in zf.namelist():
+                assert name not in seen, (name, layer, seen.get(name))
+                seen[name] = layer
+
+
+@pytest.mark.parametrize("function", ORDER)
+def test_function_and_its_layers_fit_the_budget(function):
+    """AWS allows 250 MB unzipped for function plus layers; we keep 50 MB spare."""
+    unzipped = 0
+    for path in [zip_path(function), *map(layer_path, LAYERS)]:
+        with zipfile.ZipFile(path) as zf:
+            unzipped += sum(i.file_size for i in zf.infolist())
+    assert unzipped < 200 * 1000 * 1000
 
 
 def sample(function: str) -> tuple[dict, dict]:

@@ -69,6 +69,27 @@ def test_every_lambda_has_a_terraform_instance():
     assert "lambda.${each.key}/lambda.zip" in tf
 
 
+def test_every_function_gets_the_layers_the_tests_run_it_with():
+    """The layers Terraform publishes and attaches, in order, are the ones the zip
+    tests lay out in /opt (tests/lambda_zip.py), and each is a layer lambda/BUILD
+    builds; a layer's new version follows its bytes."""
+    from tests.lambda_zip import LAYERS
+
+    layers = Path(TF, "layers.tf").read_text()
+    declared = re.search(r"^  layers = \[(.*)\]$", layers, re.MULTILINE)
+    assert declared and re.findall(r'"(\w+)"', declared[1]) == list(LAYERS)
+    assert "source_code_hash         = filebase64sha256(each.value)" in layers
+    assert '"${var.dist_dir}/lambda/${layer}.zip"' in layers
+    build = Path(ROOT, "lambda", "BUILD").read_text()
+    built = re.findall(r'python_lambda_layer\(\n    name="(\w+)"', build)
+    assert set(LAYERS) < set(built)
+    jobs = Path(TF, "jobs.tf").read_text()
+    attach = "layers               = [for layer in local.layers : "
+    assert attach + "aws_lambda_layer_version.this[layer].arn]" in jobs
+    module = Path(TF, "modules", "table_job_lambda", "main.tf").read_text()
+    assert re.search(r"^  layers += var.layers$", module, re.MULTILINE)
+
+
 def test_every_job_has_its_own_memory_setting():
     """Sized per job from measured peaks (README), within Lambda's 128-10,240 MB."""
     texts = [p.read_text() for p in Path(TF).glob("*.tf")]

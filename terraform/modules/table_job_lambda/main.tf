@@ -100,6 +100,7 @@ resource "aws_lambda_function" "this" {
   filename                       = var.zip_path
   source_code_hash               = filebase64sha256(var.zip_path)
   handler                        = var.handler
+  layers                         = var.layers
   runtime                        = "python3.11"
   architectures                  = ["x86_64"]
   memory_size                    = var.memory_mb

@@ -13,6 +13,11 @@ variable "zip_path" {
   type        = string
 }
 
+variable "layers" {
+  description = "Layer version ARNs, in order (the requirements; the zip holds the code)."
+  type        = list(string)
+}
+
 variable "handler" {
   description = "The handler Pants reports for its zip layout."
   type        = string
