@@ -6,6 +6,7 @@ second of imports that Prefect runs (which never import this module) do not need
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,12 @@ from common.jobs import TableJob, handle_event
 from common.observability import SERVICE, logger, metrics
 
 tracer = Tracer(service=SERVICE)
+
+if os.environ.get("STATE_TABLE"):
+    # Deployed, every call reads and commits its state in DynamoDB: boto3 loads in
+    # Lambda's init phase (and in benchmarks/cold_import.py), not in the first call.
+    import boto3  # noqa: F401
+    from botocore.config import Config  # noqa: F401
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
