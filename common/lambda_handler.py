@@ -35,3 +35,19 @@ def lambda_handler_for(job: TableJob[Any]) -> Handler:
         return handle_event(job, event)
 
     return lambda_handler
+
+
+Batch = Callable[[dict[str, Any], Callable[[], int]], dict[str, Any]]
+
+
+def batch_handler_for(process: Batch) -> Handler:
+    """A queue consumer's adapter: `process(event, remaining_ms)` returns the partial
+    batch response itself (`{"batchItemFailures": [...]}`), not a statusCode/body."""
+
+    @logger.inject_lambda_context(log_event=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @tracer.capture_lambda_handler
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return process(event, context.get_remaining_time_in_millis)
+
+    return lambda_handler

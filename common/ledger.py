@@ -26,15 +26,16 @@ def record(ctx: JobContext, job: str, uri: str, field: str) -> None:
     ctx.commit(entry_key(job, uri), {"uri": uri, "version": version})
 
 
+def processed(ctx: JobContext, job: str, uri: str, field: str = "source_uri") -> bool:
+    """`job` has processed the object at `uri` in its current version."""
+    seen = ctx.state.get(entry_key(job, uri))
+    version = SourceRoots.from_env(ctx.warehouse).version
+    return bool(seen) and seen["version"] == version(uri, field)
+
+
 def pending(ctx: JobContext, job: str, prefix: str, suffix: str) -> list[str]:
     """URIs of the objects under the warehouse's `prefix` that `job` has not
     processed in their current version, oldest name first."""
     wh = ctx.warehouse
-    roots = SourceRoots.from_env(wh)
-    new = []
-    for key in wh.keys(prefix, suffix):
-        uri = wh.uri(key)
-        seen = ctx.state.get(entry_key(job, uri))
-        if not seen or seen["version"] != roots.version(uri, "source_uri"):
-            new.append(uri)
-    return new
+    uris = [wh.uri(key) for key in wh.keys(prefix, suffix)]
+    return [uri for uri in uris if not processed(ctx, job, uri)]

@@ -26,7 +26,10 @@ COUNT_METRICS = {
     "files_written": "FilesWritten",
     "files_deleted": "FilesDeleted",
     "quarantined": "RowsQuarantined",
+    "events_processed": "EventsProcessed",
+    "events_failed": "EventsFailed",
 }
+BYTES_METRICS = {"output_file_size": "OutputFileSize"}
 
 
 def emit(job: str, name: str, unit: MetricUnit, value: float, table: str = "") -> None:
@@ -53,6 +56,9 @@ def record_summary(job: str, summary: dict, seconds: float) -> None:
     for field, name in COUNT_METRICS.items():
         if isinstance(summary.get(field), int):
             emit(job, name, MetricUnit.Count, summary[field])
+    for field, name in BYTES_METRICS.items():
+        if isinstance(summary.get(field), int):
+            emit(job, name, MetricUnit.Bytes, summary[field])
     emit(job, "DurationSeconds", MetricUnit.Seconds, seconds)
 
 

@@ -79,7 +79,15 @@ TOTESYS = Pipeline(
     stages=(("process_totesys_packets",),),
     runs={"every-30-minutes": Run("*/30 * * * *")},
 )
-PIPELINES = {p.name: p for p in (CONGRESS, TOTESYS)}
+# Each new event log starts the job through its S3 notification (terraform); the
+# hourly sweep picks up any file a notification missed.
+CHARGEBACKS = Pipeline(
+    name="chargebacks-checkpoint",
+    stages=(("checkpoint_event_log",),),
+    runs={"hourly-sweep": Run("0 * * * *")},
+)
+
+PIPELINES = {p.name: p for p in (CONGRESS, TOTESYS, CHARGEBACKS)}
 
 
 def task_branch(job: str) -> dict[str, Any]:
