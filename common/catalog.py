@@ -16,6 +16,7 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
+from common.chargebacks import schemas as chargebacks
 from common.congress import schemas as congress
 from common.congress.tables import FACT_PTR, TRENDING, TRENDING_BY_CHAMBER
 from common.totesys.schemas import STAR
@@ -108,12 +109,36 @@ TABLES = [
         "chamber=$${chamber}/as_of=$${as_of}/",
     ),
     *(Table(name, model, f"processed/{name}") for name, model in STAR.items()),
+    Table(
+        "chargeback_events",
+        chargebacks.Events,
+        "gold/chargebacks/events",
+        {"date": "date"},
+        {
+            "projection.date.type": "date",
+            "projection.date.format": "yyyy-MM-dd",
+            "projection.date.range": "2010-01-01,NOW",
+            "projection.date.interval": "1",
+            "projection.date.interval.unit": "DAYS",
+        },
+        "date=$${date}/",
+    ),
+    Table(
+        "chargeback_checkpoint", chargebacks.Checkpoint, "gold/chargebacks/checkpoint"
+    ),
 ]
 
 
-def columns(model: type[pa.DataFrameModel]) -> list[dict[str, str]]:
+def columns(
+    model: type[pa.DataFrameModel], partitions: dict[str, str]
+) -> list[dict[str, str]]:
+    """The model's columns but its partition keys (Athena refuses both)."""
     schema = model.to_schema().columns
-    return [{"name": n, "type": hive_type(c.dtype.type)} for n, c in schema.items()]
+    return [
+        {"name": n, "type": hive_type(c.dtype.type)}
+        for n, c in schema.items()
+        if n not in partitions
+    ]
 
 
 def glue_table(table: Table) -> dict[str, Any]:
@@ -131,7 +156,7 @@ def glue_table(table: Table) -> dict[str, Any]:
         "storage_descriptor": {
             "location": location,
             **PARQUET,
-            "columns": columns(table.model),
+            "columns": columns(table.model, table.partitions),
         },
     }
 

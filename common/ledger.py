@@ -30,7 +30,7 @@ def processed(ctx: JobContext, job: str, uri: str, field: str = "source_uri") ->
     """`job` has processed the object at `uri` in its current version."""
     seen = ctx.state.get(entry_key(job, uri))
     version = SourceRoots.from_env(ctx.warehouse).version
-    return bool(seen) and seen["version"] == version(uri, field)
+    return seen is not None and seen["version"] == version(uri, field)
 
 
 def pending(ctx: JobContext, job: str, prefix: str, suffix: str) -> list[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from prefect.events import DeploymentEventTrigger
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron
 
@@ -22,8 +23,10 @@ def from_prefect_yaml(path: Path = Path("prefect.yaml")) -> list[Any]:
                 tags=d.get("tags"),
                 parameters=d.get("parameters", {}),
                 schedules=[
-                    Cron(s["cron"], timezone=s.get("timezone")) for s in d["schedules"]
+                    Cron(s["cron"], timezone=s.get("timezone"))
+                    for s in d.get("schedules", [])
                 ],
+                triggers=[DeploymentEventTrigger(**t) for t in d.get("triggers", [])],
             )
         )
     return deployments

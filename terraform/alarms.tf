@@ -39,6 +39,7 @@ locals {
     build_fact_transactions = 86400 # daily at 06:00 UTC: one run per UTC day
     compute_trending_stocks = 86400
     process_totesys_packets = 3600 # every 30 minutes: two runs per hour
+    checkpoint_event_log    = 7200 # hourly sweep, plus a run per new event log
   }
 }
 

@@ -9,7 +9,11 @@ resource "aws_s3_bucket" "warehouse" {
 }
 
 locals {
-  buckets = { warehouse = aws_s3_bucket.warehouse, access_logs = aws_s3_bucket.access_logs }
+  buckets = {
+    warehouse      = aws_s3_bucket.warehouse
+    access_logs    = aws_s3_bucket.access_logs
+    failed_batches = aws_s3_bucket.failed_batches
+  }
 }
 
 resource "aws_s3_bucket_versioning" "this" {

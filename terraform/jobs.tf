@@ -3,7 +3,7 @@
 
 module "job" {
   source   = "./modules/table_job_lambda"
-  for_each = merge(local.congress_jobs, local.totesys_jobs)
+  for_each = merge(local.congress_jobs, local.totesys_jobs, local.chargebacks_jobs)
 
   name                 = each.key
   zip_path             = "${var.dist_dir}/lambda.${each.key}/lambda.zip"

@@ -166,6 +166,7 @@ locals {
     ingest_house_ptr        = { prefix = "bronze/house/", input = null }
     ingest_senate_ptr       = { prefix = "bronze/senate/", input = null }
     process_totesys_packets = { prefix = "ingestion/", input = "{}" }
+    checkpoint_event_log    = { prefix = "bronze/event_logs/", input = null }
   }
 }
 

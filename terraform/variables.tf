@@ -35,3 +35,30 @@ variable "quarantine_days" {
   type        = number
   default     = 180
 }
+
+variable "msk_cluster_arn" {
+  description = "The MSK cluster the consolidation events come from."
+  type        = string
+}
+
+variable "consolidation_topic" {
+  description = "The topic the consolidation Glue job publishes to."
+  type        = string
+  default     = "chargebacks-consolidation"
+}
+
+variable "msk_subnet_ids" {
+  description = "Subnets from which Lambda's pollers reach the MSK brokers."
+  type        = list(string)
+}
+
+variable "msk_security_group_id" {
+  description = "A security group the MSK brokers accept (port 9098, IAM auth)."
+  type        = string
+}
+
+variable "consumer_lag_threshold" {
+  description = "Messages behind the topic's end that page someone."
+  type        = number
+  default     = 1000
+}

@@ -35,18 +35,20 @@ def events_table(wh: Warehouse) -> pl.DataFrame:
     keys = wh.keys(EVENTS, ".parquet")
     if not keys:
         return pl.DataFrame()
-    return pl.concat([pl.read_parquet(wh.uri(k)) for k in keys]).sort("event_id")
+    return pl.concat([pl.read_parquet(wh.read_bytes(k)) for k in keys]).sort("event_id")
 
 
 def checkpoint_table(wh: Warehouse) -> pl.DataFrame:
-    return pl.read_parquet(wh.uri(CHECKPOINT)) if wh.exists(CHECKPOINT) else None
+    if not wh.exists(CHECKPOINT):
+        return pl.DataFrame()
+    return pl.read_parquet(wh.read_bytes(CHECKPOINT))
 
 
 def quarantine_table(wh: Warehouse) -> pl.DataFrame:
     keys = wh.keys(QUARANTINE, ".parquet")
     if not keys:
         return pl.DataFrame(schema={"source_uri": pl.String, "line_number": pl.Int64})
-    frames = [pl.read_parquet(wh.uri(k)) for k in keys]
+    frames = [pl.read_parquet(wh.read_bytes(k)) for k in keys]
     return pl.concat(frames).sort("source_uri", "line_number")
 
 

@@ -12,6 +12,7 @@ and benchmarks/kill_trials.py (20 or more per job).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import shutil
@@ -23,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from common.chargebacks import generate
 from common.congress import demo_data
 from common.storage import Warehouse
 from tests.lambda_zip import result, start, unpack
@@ -44,6 +46,16 @@ def bronze(wh: Warehouse) -> None:
     ]:
         os.makedirs(os.path.dirname(os.path.join(wh.root, key)), exist_ok=True)
         shutil.copy(shared_file("congress", name), os.path.join(wh.root, key))
+
+
+def event_logs(wh: Warehouse) -> None:
+    """A month of generated chargeback event logs in bronze/event_logs/."""
+    start = dt.date(2024, 3, 1)
+    records = generate.chargebacks(start, start + dt.timedelta(days=29), 300)
+    for key, text in generate.event_logs(records).items():
+        os.makedirs(os.path.dirname(os.path.join(wh.root, key)), exist_ok=True)
+        with open(os.path.join(wh.root, key), "w") as f:
+            f.write(text)
 
 
 def demo(wh: Warehouse) -> None:
@@ -93,6 +105,7 @@ SETUPS: dict[str, Setup] = {
         ),
         lambda wh: {"packets": TOTESYS["packets"]},
     ),
+    "checkpoint_event_log": Setup(event_logs),
 }
 
 

@@ -169,7 +169,13 @@ def test_serve_builds_the_same_deployments_as_prefect_yaml():
         "daily-incremental",
         "weekly-rebuild",
         "every-30-minutes",
+        "hourly-sweep",
+        "on-consolidation-completed",
+        "redrive",
     }
+    (trigger,) = deployments["on-consolidation-completed"].triggers
+    assert trigger.expect == {"consolidation.completed"}
+    assert deployments["on-consolidation-completed"].schedules == []
     assert deployments["weekly-rebuild"].parameters == {"rebuild": True}
     assert [s.schedule.cron for s in deployments["daily-incremental"].schedules] == [
         "0 6 * * *"

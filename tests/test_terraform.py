@@ -65,6 +65,8 @@ def test_every_lambda_has_a_terraform_instance():
     tf = "".join(p.read_text() for p in Path(TF).glob("*.tf"))
     # jobs are keys of a `<tenant>_jobs` map that a for_each module instantiates
     instances = set(re.findall(r"^    (\w+) = \{$", tf, flags=re.MULTILINE))
+    # a queue consumer is a function of its own (terraform/chargebacks.tf)
+    instances |= set(re.findall(r"lambda\.(\w+)/lambda\.zip", tf))
     assert handlers and handlers <= instances
     assert "lambda.${each.key}/lambda.zip" in tf
 
@@ -93,13 +95,17 @@ def test_every_function_gets_the_layers_the_tests_run_it_with():
 def test_every_job_has_its_own_memory_setting():
     """Sized per job from measured peaks (README), within Lambda's 128-10,240 MB."""
     texts = [p.read_text() for p in Path(TF).glob("*.tf")]
-    tenant_map = re.compile(r"^  \w+_jobs = \{", re.MULTILINE)
-    maps = "".join(text for text in texts if tenant_map.search(text))
+    tenant_map = re.compile(r"^  \w+_jobs = \{\n(.*?)^  \}", re.MULTILINE | re.DOTALL)
+    maps = "".join(m for text in texts for m in tenant_map.findall(text))
     jobs = re.findall(
         r"^    (\w+) = \{\n(.*?)^    \}", maps, flags=re.MULTILINE | re.DOTALL
     )
     handlers = {p.parent.name for p in Path(ROOT, "lambda").glob("*/handler.py")}
-    assert {job for job, _ in jobs} == handlers
+    consumer = Path(TF, "chargebacks.tf").read_text()
+    sized = r"lambda\.update_consolidation/lambda\.zip.*?memory_size\s+= (\d+)"
+    own = re.search(sized, consumer, re.DOTALL)
+    assert own and 128 <= int(own[1]) <= 10_240
+    assert {job for job, _ in jobs} == handlers - {"update_consolidation"}
     for job, body in jobs:
         memory = re.search(r"memory_mb\s*=\s*(\d+)", body)
         assert memory and 128 <= int(memory[1]) <= 10_240, job

@@ -74,7 +74,7 @@ def read_file(roots: SourceRoots, uri: str) -> tuple[pl.DataFrame, pl.DataFrame]
             good.append(parsed)
     events = pl.DataFrame(good, schema=events_schema())
     rejected = pl.DataFrame(
-        bad, schema=RejectedLines.to_schema().columns.keys(), orient="row"
+        bad, schema=list(RejectedLines.to_schema().columns), orient="row"
     )
     return events, RejectedLines.validate(rejected)
 

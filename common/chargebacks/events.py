@@ -142,7 +142,7 @@ def row(event: Event) -> dict[str, Any]:
     at = event.occurred_at.astimezone(dt.UTC)
     return {
         "event_id": event.event_id,
-        "event_type": event.event_type,
+        "event_type": event.event_type,  # type: ignore[attr-defined]
         "chargeback_id": event.chargeback_id,
         "occurred_at": at,
         "date": at.date(),

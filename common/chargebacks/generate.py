@@ -61,18 +61,12 @@ def lifecycle(cb: dict, rng: random.Random, v1_before: dt.date) -> list[dict]:
         payload |= {"reason_code": reason, "network": rng.choice(NETWORKS)}
     steps: list[tuple[str, dict]] = [("chargeback_created", payload)]
     for _ in range(rng.randrange(4)):
-        steps.append(
-            rng.choice(
-                [
-                    ("evidence_submitted", {"evidence_type": rng.choice(EVIDENCE)}),
-                    (
-                        "status_changed",
-                        {"status": rng.choice(("under_review", "disputed"))},
-                    ),
-                    ("amount_adjusted", {"amount_cents": rng.randrange(100, 500_000)}),
-                ]
-            )
-        )
+        options: list[tuple[str, dict]] = [
+            ("evidence_submitted", {"evidence_type": rng.choice(EVIDENCE)}),
+            ("status_changed", {"status": rng.choice(("under_review", "disputed"))}),
+            ("amount_adjusted", {"amount_cents": rng.randrange(100, 500_000)}),
+        ]
+        steps.append(rng.choice(options))
     if rng.random() < 0.7:
         steps.append(("closed", {"outcome": rng.choice(("won", "lost", "withdrawn"))}))
     at, events = created, []

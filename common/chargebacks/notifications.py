@@ -19,10 +19,12 @@ def _from_s3_event(event: dict[str, Any]) -> list[str]:
     if event.get("Event") == "s3:TestEvent":  # sent once when a queue is subscribed
         return []
     # keys arrive URL-encoded (a space is "+")
-    return [
-        f"s3://{r.s3.bucket.name}/{unquote_plus(r.s3.object.key)}"
-        for r in S3Model.model_validate(event).Records
-    ]
+    uris = []
+    for record in S3Model.model_validate(event).Records:
+        if record.s3.object is None:  # not an object event
+            raise ValueError("an S3 notification without s3.object")
+        uris.append(f"s3://{record.s3.bucket.name}/{unquote_plus(record.s3.object.key)}")
+    return uris
 
 
 def object_uris(event: dict[str, Any]) -> list[str] | None:
@@ -40,6 +42,6 @@ def object_uris(event: dict[str, Any]) -> list[str] | None:
         return [
             uri
             for message in SqsModel.model_validate(event).Records
-            for uri in _from_s3_event(json.loads(message.body))
+            for uri in _from_s3_event(json.loads(str(message.body)))
         ]
     return None

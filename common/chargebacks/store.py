@@ -185,7 +185,7 @@ class DynamoStore(ChargebackStore):
                 batch = []
 
     def _write_all(self, requests: list[dict[str, Any]]) -> None:
-        pending = {self.table: requests}
+        pending: Any = {self.table: requests}
         for attempt in range(10):
             left = self.client.batch_write_item(RequestItems=pending)
             pending = left.get("UnprocessedItems") or {}

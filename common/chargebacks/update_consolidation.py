@@ -105,7 +105,7 @@ def process_batch(
         if isinstance(exc, ValidationError):
             logger.warning("invalid message", extra={"problem": str(exc)[:500]})
     report(len(processor.success_messages) + failed, failed, updated)
-    return response
+    return dict(response)
 
 
 def apply_messages(
