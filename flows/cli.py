@@ -182,10 +182,35 @@ def where_next(wh: Warehouse) -> None:
 
 @app.command()
 def generate(
-    rows: Annotated[int, typer.Option(help="silver rows to generate")] = 100_000,
+    tenant: Annotated[
+        str, typer.Option(help="congress (demo silver) or chargebacks")
+    ] = "congress",
+    rows: Annotated[int, typer.Option(help="congress: silver rows")] = 100_000,
     seed: Annotated[int, typer.Option(help="generator seed")] = 7,
+    start: Annotated[str, typer.Option(help="chargebacks: first day")] = "2024-03-01",
+    end: Annotated[str, typer.Option(help="chargebacks: last day")] = "2024-03-07",
+    per_day: Annotated[int, typer.Option(help="chargebacks: per day")] = 1_000,
+    executions: Annotated[
+        int, typer.Option(help="chargebacks: consolidation runs per day")
+    ] = 1,
 ) -> None:
-    """Write the deterministic demo silver + dimension tables to WAREHOUSE_URI."""
+    """Write deterministic data to WAREHOUSE_URI. congress: the demo silver and
+    dimension tables. chargebacks: the chargeback records (into the store: SQLite in
+    the warehouse, or CHARGEBACKS_TABLE), their event logs under bronze/event_logs/
+    and the consolidation messages in bronze/consolidation/messages.json."""
+    if tenant == "chargebacks":
+        import datetime as dt
+
+        from common.chargebacks import generate as chargebacks
+        from common.chargebacks.store import chargeback_store
+
+        wh = warehouse()
+        days = [dt.date.fromisoformat(d) for d in (start, end)]
+        store = chargeback_store(wh.root, wh.is_local)
+        console.print(chargebacks.write(wh, store, *days, per_day, seed, executions))
+        return
+    if tenant != "congress":
+        raise typer.BadParameter(f"no generator for {tenant!r}", param_hint="--tenant")
     from common.congress import demo_data
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:

@@ -8,7 +8,7 @@ locals {
     checkpoint_event_log = {
       read_prefixes  = ["bronze/event_logs/", "gold/chargebacks/"]
       write_prefixes = ["gold/chargebacks/", "quarantine/chargeback_events/"]
-      memory_mb      = 1024 # see README: peak RSS per job
+      memory_mb      = 2560 # 1,230 MB peak for a month (~1M events) in one call
     }
   }
   consumer_name = "${var.name_prefix}-update_consolidation"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -39,6 +40,33 @@ def test_generate_then_invoke_a_handler_with_an_event_file(warehouse, tmp_path):
     event.write_text(json.dumps({"rebuild": "sometimes"}))
     bad = runner.invoke(app, ["invoke", "build_fact_transactions", str(event)])
     assert bad.exit_code == 1 and '"statusCode": 400' in bad.output
+
+
+def test_generate_chargebacks_then_checkpoint_and_consolidate_them(warehouse):
+    """The chargebacks generator: the same files twice (nothing rewritten), then the
+    checkpoint Lambda takes every log it wrote and the updater its messages."""
+    args = ["generate", "--tenant", "chargebacks", "--start", "2024-03-01"]
+    args += ["--end", "2024-03-02", "--per-day", "30", "--executions", "2"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, args)
+    assert "'files_written': 0" in again.output, again.output
+    logs = warehouse.keys("bronze/event_logs", ".jsonl")
+    lines = sum(warehouse.read_bytes(k).count(b"\n") for k in logs)
+    event = warehouse.root + "/empty.json"
+    with open(event, "w") as f:
+        f.write("{}")
+    result = runner.invoke(app, ["invoke", "checkpoint_event_log", event])
+    assert result.exit_code == 0, result.output
+    body_text = re.search(r'"body": ("(?:[^"\\]|\\.)*")', result.output)
+    assert body_text, result.output
+    body = json.loads(json.loads(body_text[1]))
+    assert body["events_new"] == lines and body["checkpoint_rows"] == 60
+    messages = json.loads(warehouse.read_bytes("bronze/consolidation/messages.json"))
+    assert len(messages) == 4  # two days, two executions
+    from common.chargebacks.update_consolidation import apply_messages
+
+    assert apply_messages(messages)["chargebacks_updated"] == 60 * 2
 
 
 def test_demo_shows_one_line_per_job_and_no_lambda_logs(tmp_path):

@@ -10,6 +10,9 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from common.chargebacks.store import ChargebackStore
+from common.storage import Warehouse
+
 OFFSETS = [dt.timezone(dt.timedelta(hours=h)) for h in (-5, 0, 1, 2, 9)]
 REASONS = ("fraud", "not_received", "duplicate", "not_as_described")
 NETWORKS = ("visa", "mastercard", "amex")
@@ -136,3 +139,40 @@ def consolidation_events(
                 }
             )
     return messages
+
+
+def write(
+    wh: Warehouse,
+    store: ChargebackStore,
+    start: dt.date,
+    end: dt.date,
+    per_day: int,
+    seed: int = 7,
+    executions: int = 1,
+) -> dict[str, Any]:
+    """Everything at once: the records into the store, their event logs under
+    bronze/event_logs/, and the consolidation messages (one per day and execution)
+    as bronze/consolidation/messages.json. Same arguments, same bytes; a file
+    already there is left as it is."""
+    records = chargebacks(start, end, per_day, seed)
+    store.put(records)
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["partition_date"]] = counts.get(r["partition_date"], 0) + 1
+    files = event_logs(records, seed)
+    messages = consolidation_events(start, end, executions, counts)
+    files["bronze/consolidation/messages.json"] = json.dumps(messages, indent=1)
+    written = 0
+    for key, text in files.items():
+        try:
+            wh.put_if_absent(key, text.encode())
+            written += 1
+        except FileExistsError:
+            pass
+    return {
+        "chargebacks": len(records),
+        "event_log_files": len(files) - 1,
+        "events": sum(t.count("\n") for k, t in files.items() if k.endswith(".jsonl")),
+        "consolidation_messages": len(messages),
+        "files_written": written,
+    }
