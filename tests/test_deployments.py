@@ -4,6 +4,7 @@ everything started here is stopped here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -13,16 +14,20 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
+from common.chargebacks import generate
+from common.chargebacks.store import chargeback_store
 from common.congress import demo_data
 from common.storage import Warehouse
 from tests.aws_server import free_port
 from tests.fact_reader import read_fact
+from tests.test_update_consolidation import stamped
 
 REPO = os.getcwd()  # Pants runs tests from the sandbox root; pytest from the repo
 
@@ -76,6 +81,30 @@ def get(url: str) -> Any:
         return json.load(response)
 
 
+TERMINAL = ("COMPLETED", "FAILED", "CRASHED")
+DAY = dt.date(2024, 3, 1)
+
+
+def post(url: str, body: Any) -> Any:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def consolidation_completed(message: dict[str, Any]) -> dict[str, Any]:
+    """What the consolidation Glue job posts to Prefect when it finishes."""
+    return {
+        "id": str(uuid.uuid4()),
+        "occurred": dt.datetime.now(dt.UTC).isoformat(),
+        "event": "consolidation.completed",
+        "resource": {"prefect.resource.id": f"glue.job.{message['job_name']}"},
+        "payload": {"events": [message]},
+    }
+
+
 def wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -110,6 +139,8 @@ def test_deploy_all_and_run_on_a_worker(env, tmp_path):
     api = env["PREFECT_API_URL"]
     wh = Warehouse(env["WAREHOUSE_URI"])
     demo_data.generate(wh, rows=1_000, members=10, assets=40, seed=31)
+    store = chargeback_store(wh.root, wh.is_local)
+    store.put(generate.chargebacks(DAY, DAY, 5))
     with background(["server", "start"], env, str(tmp_path / "server.log")):
         wait_for(lambda: get(f"{api}/health") is True, 180, "the server")
         pool = prefect(
@@ -156,6 +187,28 @@ def test_deploy_all_and_run_on_a_worker(env, tmp_path):
             state = wait_for(finished, 300, "the flow run")
             worker_log = (tmp_path / "worker.log").read_text()
             assert state["type"] == "COMPLETED", worker_log[-5000:]
+
+            # the Glue job's event starts the consolidation deployment's run, with
+            # the event's message as its one message
+            message = generate.consolidation_events(DAY, DAY)[0]
+            post(f"{api}/events", [consolidation_completed(message)])
+
+            def triggered():
+                runs = post(
+                    f"{api}/flow_runs/filter",
+                    {"deployments": {"id": {"any_": [triggered_deployment["id"]]}}},
+                )
+                done = [r for r in runs if r["state"]["type"] in TERMINAL]
+                return done[0] if done else None
+
+            triggered_deployment = get(
+                f"{api}/deployments/name/consolidation-updates/on-consolidation-completed"
+            )
+            run = wait_for(triggered, 300, "the triggered flow run")
+            worker_log = (tmp_path / "worker.log").read_text()
+            assert run["state"]["type"] == "COMPLETED", worker_log[-5000:]
+            assert run["parameters"] == {"events": [message]}
+    assert all(v["consolidation_execution"] == 1 for v in stamped(store).values())
     fact = read_fact(wh)
     assert fact.height > 0 and fact["transaction_id"].is_unique().all()
     assert wh.keys("gold/aggregates/trending_stocks", ".parquet")
