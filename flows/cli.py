@@ -205,9 +205,10 @@ def generate(
         from common.chargebacks.store import chargeback_store
 
         wh = warehouse()
-        days = [dt.date.fromisoformat(d) for d in (start, end)]
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
         store = chargeback_store(wh.root, wh.is_local)
-        console.print(chargebacks.write(wh, store, *days, per_day, seed, executions))
+        counts = chargebacks.write(wh, store, first, last, per_day, seed, executions)
+        console.print(counts)
         return
     if tenant != "congress":
         raise typer.BadParameter(f"no generator for {tenant!r}", param_hint="--tenant")
