@@ -43,6 +43,8 @@ def cold_import(job: str, path: list[str]) -> float:
         "STATE_TABLE": "state",
         "WAREHOUSE_URI": "s3://bucket/warehouse",
         "POWERTOOLS_SERVICE_NAME": job,
+        "CHARGEBACKS_TABLE": "chargebacks",  # the consumer makes its client at init
+        "AWS_DEFAULT_REGION": "eu-west-2",  # Lambda sets it
     }
     out = subprocess.run(
         [sys.executable, "-I", "-S", "-B", "-c", PROBE, *path],
@@ -66,8 +68,8 @@ def main() -> None:
         "--budget", type=float, default=0.8, help="seconds a median may take"
     )
     args = parser.parse_args()
-    from tests.congress_pipeline import ORDER
     from tests.lambda_zip import sys_path, unpack
+    from tests.test_lambda_zips import FUNCTIONS
 
     root = tempfile.mkdtemp(prefix="cold-import-")
     if args.without_layer_bytecode:
@@ -77,7 +79,7 @@ def main() -> None:
     print("| job | cold import, median of", args.runs, "(s) | min | max |")
     print("| --- | ---: | ---: | ---: |")
     over = []
-    for job in [*ORDER, "process_totesys_packets"]:
+    for job in FUNCTIONS:
         code = unpack(job, os.path.join(root, job))
         times = [cold_import(job, sys_path(code)) for _ in range(args.runs)]
         median = statistics.median(times)

@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -212,6 +213,18 @@ def test_deploy_all_and_run_on_a_worker(env, tmp_path):
     fact = read_fact(wh)
     assert fact.height > 0 and fact["transaction_id"].is_unique().all()
     assert wh.keys("gold/aggregates/trending_stocks", ".parquet")
+
+
+def test_the_worker_pex_holds_nothing_typing_only():
+    """What the worker's PEX ships: its distributions, none of them stubs."""
+    with zipfile.ZipFile(worker_pex()) as pex:
+        wheels = {n.split("/")[1] for n in pex.namelist() if n.startswith(".deps/")}
+    names = {w.split("-")[0].lower() for w in wheels}
+    assert {"prefect", "polars", "pandera"} <= names
+    typing_only = {
+        n for n in names if n.endswith("_stubs") or n.startswith(("types_", "mypy_boto3"))
+    }
+    assert not typing_only
 
 
 def test_serve_builds_the_same_deployments_as_prefect_yaml():
