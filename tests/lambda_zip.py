@@ -123,9 +123,9 @@ def start(
     )
 
 
-def result(proc: subprocess.Popen[str]) -> dict[str, Any]:
+def result(proc: subprocess.Popen[str], timeout: float = 600) -> dict[str, Any]:
     """{"result": <handler return>} or {"errorType", "errorMessage"}; logs in "logs"."""
-    stdout, stderr = proc.communicate(timeout=600)
+    stdout, stderr = proc.communicate(timeout=timeout)
     logs, sep, out = stdout.rpartition("\n@@RESULT@@")
     if not sep:
         raise RuntimeError(f"runner crashed ({proc.returncode}): {stderr[-3000:]}")

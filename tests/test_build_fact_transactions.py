@@ -12,7 +12,12 @@ import pytest
 from common.congress import demo_data
 from common.congress.build_fact_transactions import JOB, STATE_KEY
 from common.congress.dim_dates import calendar
-from common.congress.tables import DIMENSIONS, SILVER_PTR, fact_partition_key
+from common.congress.tables import (
+    DIMENSIONS,
+    SILVER_PTR,
+    fact_partition_key,
+    month_folder,
+)
 from common.errors import InvalidEvent, LeaseHeld, MissingTable
 from common.jobs import JobContext, run_job
 from tests.fact_reader import fact_files, read_fact
@@ -79,7 +84,7 @@ def test_incremental_since_date_rewrites_only_touched_partitions(demo):
         )
     )
     touched = {
-        fact_partition_key(y, m)
+        month_folder(fact_partition_key(y, m))
         for frame in (old_fact, fact)
         for y, m in frame.join(landed_ids, on="transaction_id")
         .select("year", "month")
@@ -88,7 +93,8 @@ def test_incremental_since_date_rewrites_only_touched_partitions(demo):
     changed = {k for k in after if before.get(k) != after[k]} | (
         before.keys() - after.keys()
     )
-    assert changed <= touched  # nothing outside the touched partitions was rewritten
+    # nothing outside the touched months was written or deleted
+    assert {month_folder(k) for k in changed} <= touched
     assert summary["files_written"] + summary["files_deleted"] == len(touched)
     assert fact.height == old_fact.height
     assert fact["transaction_id"].is_unique().all()
@@ -146,7 +152,9 @@ def test_watermark_continuation_and_new_keys_above_max(demo):
     assert run_job(JOB, {}) == {
         "transactions_processed": 0,
         "files_written": 0,
+        "files_appended": 0,
         "files_deleted": 0,
+        "months_compacted": 0,
         "quarantined": 0,
     }
 
@@ -351,3 +359,136 @@ def test_keys_given_by_a_since_date_rerun_are_never_given_again(demo):
     }
     assert len(keys["LATE"]) == 2 and len(keys["FRESH"]) == 3
     assert min(keys["FRESH"]) > max(keys["LATE"])
+
+
+def spread_new_ids(wh, n: int, ts: dt.datetime, tag: str = "NEW") -> pl.DataFrame:
+    """n brand-new transactions, one per month as far as the table reaches: copies
+    of existing rows under new doc ids, spread over the months."""
+    s = silver(wh).unique(["doc_id", "txn_index"]).sort("transaction_date")
+    month = pl.col("transaction_date").dt.strftime("%Y%m").alias("month")
+    picks = s.with_columns(month).group_by("month", maintain_order=True).first()
+    return picks.head(n).with_columns(
+        doc_id=pl.lit(tag) + pl.col("doc_id"), silver_ingest_ts=pl.lit(ts)
+    ).select(s.columns)
+
+
+def test_new_ids_are_appended_to_their_months_without_rewriting(demo, tmp_path):
+    """An increment of brand-new ids writes only small appended files: no month is
+    read back or rewritten; readers see each id once; equal to a rebuild."""
+    run_job(JOB, {"rebuild": True})
+    before = fact_files(demo)
+    fresh = spread_new_ids(demo, 40, dt.datetime(2031, 1, 1))
+    demo_data.append_silver(demo, fresh, "fresh")
+    summary = run_job(JOB, {})
+    after = fact_files(demo)
+    assert all(after[k] == v for k, v in before.items())  # nothing rewritten
+    added = sorted(after.keys() - before.keys())
+    assert summary["files_appended"] == len(added) == summary["files_written"]
+    assert all("/transactions-" in k for k in added)
+    assert len({month_folder(k) for k in added}) == len(added) > 20
+    incremental = read_fact(demo)
+    assert incremental["transaction_id"].is_unique().all()
+    run_job(JOB, {"rebuild": True})  # one file per month again
+    assert all(k.endswith("/transactions.parquet") for k in fact_files(demo))
+    assert incremental.equals(read_fact(demo))
+
+
+def test_a_correction_rewrites_only_the_months_holding_its_older_version(demo):
+    """New ids appended first; then new versions of some of them: exactly their
+    months are rewritten, appended files folded in, one row per id."""
+    run_job(JOB, {"rebuild": True})
+    demo_data.append_silver(
+        demo, spread_new_ids(demo, 12, dt.datetime(2031, 1, 1)), "fresh"
+    )
+    run_job(JOB, {})
+    appended = fact_files(demo)
+    corrected = (
+        silver(demo)
+        .filter(pl.col("doc_id").str.starts_with("NEW"))
+        .head(3)
+        .with_columns(
+            amount_low=pl.lit(15001, pl.Int64),
+            silver_ingest_ts=pl.lit(dt.datetime(2031, 2, 1)),
+        )
+    )
+    demo_data.append_silver(demo, corrected, "fix")
+    summary = run_job(JOB, {})
+    fact = read_fact(demo)
+    assert fact["transaction_id"].is_unique().all()
+    months = {
+        month_folder(fact_partition_key(y, m))
+        for y, m in fact.join(
+            corrected.select(
+                transaction_id=pl.format(
+                    "{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3)
+                )
+            ),
+            on="transaction_id",
+        )
+        .select("year", "month")
+        .iter_rows()
+    }
+    now = fact_files(demo)
+    changed = {k for k in now if appended.get(k) != now[k]}
+    changed |= appended.keys() - now.keys()
+    assert {month_folder(k) for k in changed} == months
+    for month in months:  # folded: one file left
+        files = [k for k in now if k.startswith(month)]
+        assert files == [f"{month}transactions.parquet"]
+    assert summary["files_appended"] == 0
+
+
+def test_a_month_is_compacted_once_it_holds_too_many_appended_files(demo):
+    from common.congress.build_fact_transactions import MAX_APPENDED
+
+    run_job(JOB, {"rebuild": True})
+    compactions = []
+    for n in range(MAX_APPENDED + 1):
+        one = spread_new_ids(demo, 1, dt.datetime(2031, 1, 1 + n), tag=f"N{n}")
+        demo_data.append_silver(demo, one, f"n{n}")
+        compactions.append(run_job(JOB, {})["months_compacted"])
+    assert compactions == [0] * MAX_APPENDED + [1]
+    month = month_folder(
+        fact_partition_key(*read_fact(demo).sort("transaction_date_key").row(0)[-2:])
+    )
+    files = [k for k in fact_files(demo) if k.startswith(month)]
+    assert files == [month + "transactions.parquet"]
+    incremental = read_fact(demo)
+    assert incremental["transaction_id"].is_unique().all()
+    run_job(JOB, {"rebuild": True})
+    assert incremental.equals(read_fact(demo))
+
+
+def test_a_crash_while_appending_then_a_larger_rerun_converges(demo, monkeypatch):
+    """Killed after its first appended file; more silver lands; the rerun finds what
+    was appended (the index knew before the write) and ends equal to a rebuild."""
+    from common.storage import Warehouse
+
+    run_job(JOB, {"rebuild": True})
+    demo_data.append_silver(
+        demo, spread_new_ids(demo, 10, dt.datetime(2031, 1, 1)), "fresh"
+    )
+    real_write, calls = Warehouse.write_parquet, []
+
+    def crash_after_one(self, df, key):
+        calls.append(key)
+        if len(calls) > 1:
+            raise OSError("simulated crash")
+        real_write(self, df, key)
+
+    monkeypatch.setattr(Warehouse, "write_parquet", crash_after_one)
+    with pytest.raises(OSError):
+        run_job(JOB, {})
+    monkeypatch.setattr(Warehouse, "write_parquet", real_write)
+    assert any("/transactions-" in k for k in fact_files(demo))  # one got out
+    demo_data.append_silver(
+        demo, spread_new_ids(demo, 10, dt.datetime(2031, 1, 2), tag="MORE"), "more"
+    )
+    run_job(JOB, {})
+    converged = read_fact(demo)
+    assert converged["transaction_id"].is_unique().all()
+    assert converged["transaction_key"].is_unique().all()
+    run_job(JOB, {"rebuild": True})
+    assert converged.drop("transaction_key").equals(
+        read_fact(demo).drop("transaction_key")
+    )

@@ -1,20 +1,27 @@
 """build_fact_transactions: silver PTR rows + dimensions -> the partitioned fact table.
 
-`{"rebuild": true}` rebuilds everything; otherwise only silver rows that landed after
-the watermark (or on/after `since_date`) are processed and only the partitions they
-touch are rewritten. Where earlier versions of those ids live comes from
-`fact_index`, checked against the partitions' own rows.
+`{"rebuild": true}` rebuilds everything: one `transactions.parquet` per month.
+Otherwise only silver rows that landed after the watermark (or on/after `since_date`)
+are processed, and an increment costs what its rows cost: brand-new transaction ids
+are appended to their months as `transactions-<digest>.parquet` without reading or
+rewriting anything; only months that hold an older version of one of the run's ids
+(where, comes from `fact_index`, checked against the months' own rows) are rewritten,
+their appended files folded in. A month holding more than MAX_APPENDED appended files
+is compacted by the run that adds one more (and by every rebuild). Readers see one row
+per transaction id across a month's files.
 
-Crash safety: every partition is computed and validated before the first write;
-partitions gaining rows are written before partitions only losing rows (a version
-that moved month), stale files are deleted next, then the index learns where the rows
-went, and the watermark (with the highest key) advances only after all of that
-succeeded, so rerunning the same event converges.
+Crash safety: every partition is computed and validated before the first write; the
+index learns where the run's ids go before anything is written (it may over-report,
+never under-report, so a rerun finds whatever a crashed run appended); partitions
+gaining rows are written before partitions only losing rows (a version that moved
+month), stale files are deleted next, and the watermark (with the highest key)
+advances only after all of that succeeded, so rerunning the same event converges.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,7 +39,13 @@ from common.congress.schemas import (
     SilverPtrTransactions,
 )
 from common.congress.silver import scan_silver
-from common.congress.tables import DIMENSIONS, FACT_PTR, fact_partition_key
+from common.congress.tables import (
+    DIMENSIONS,
+    FACT_PTR,
+    appended_key,
+    fact_partition_key,
+    month_folder,
+)
 from common.errors import InvalidEvent, MissingTable
 from common.jobs import JobContext, TableJob
 from common.observability import logger
@@ -45,6 +58,8 @@ FORMER_STATE_KEY = "congress/fact_ptr_transactions"  # read until the next commi
 SILVER_INPUT = SilverPtrTransactions.to_schema().select_columns(fact.SILVER_INPUT)
 KEY_SCHEMA = {"transaction_id": pl.String, "transaction_key": pl.Int64}
 WRITERS = min(8, 2 * (os.cpu_count() or 1))  # object IO waits more than it computes
+# Appended files a month may hold: each costs readers an object and its footer.
+MAX_APPENDED = 8
 
 
 class BuildFactParams(BaseModel):
@@ -128,9 +143,11 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     batch = batch.select(fact.CARRIED)  # frees what `latest` holds or nothing needs
 
     current: dict[str, pl.DataFrame] = {}
+    months: dict[str, list[str]] = {}
     existing, max_key = pl.DataFrame(schema=KEY_SCHEMA), 0
     if not p.rebuild:
-        current = read_partitions(wh, touched_partitions(wh, latest))
+        months = month_files(wh)
+        current = read_partitions(wh, touched_partitions(wh, latest, months), months)
         existing, max_key = known_keys(wh, current, latest, state)
     latest = (
         latest.with_columns(transaction_key=fact.assign_keys(latest, existing, max_key))
@@ -147,22 +164,32 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     del latest, ordered
 
     gaining, losing = plan_partitions(rows, current)
+    # months that exist and hold no older version of the run's ids only get appended
+    kept = [k for k in gaining if k in months and k not in current]
+    appends = {k: gaining.pop(k) for k in kept}
     # One validation over everything about to be written (keys unique across it).
     if p.rebuild:
         FactPtrTransactions.validate(rows.drop(fact.PARTITION))
-    elif gaining or losing:
-        FactPtrTransactions.validate(pl.concat([*gaining.values(), *losing.values()]))
+    elif gaining or losing or appends:
+        parts = [*gaining.values(), *losing.values(), *appends.values()]
+        FactPtrTransactions.validate(pl.concat(parts))
+    if not p.rebuild:
+        fact_index.add(wh, rows)
     ctx.check_lease()
-    written = write_partitions(wh, gaining) + write_partitions(wh, losing)
-    emptied = [k for k, df in losing.items() if df.is_empty()]
+    appended = write_appends(wh, appends)
+    written = write_partitions(wh, gaining) + len(appended)
+    written += write_partitions(wh, losing)
+    # a rewritten month's appended files are folded into its base now
+    rewritten = [b for b in current if b in gaining or b in losing]
+    stale = [k for b in rewritten for k in months[b] if k != b]
+    emptied = [k for b, df in losing.items() if df.is_empty() for k in months[b]]
     if p.rebuild:
         emptied = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in gaining]
-    deleted = ctx.delete(emptied)
+    deleted = ctx.delete(sorted(set(emptied) | set(stale)))
+    compacted = compact(ctx, months, appended)
     quarantined = write_quarantine(wh, rejected)
     if p.rebuild:
         fact_index.replace(wh, rows)
-    else:
-        fact_index.add(wh, rows)
     top = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
     updated = next_state(p.rebuild, watermark, high, top)
     if updated != state:
@@ -170,7 +197,9 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     return {
         "transactions_processed": processed,
         "files_written": written,
-        "files_deleted": deleted,
+        "files_appended": len(appended),
+        "files_deleted": deleted + compacted["files_deleted"],
+        "months_compacted": compacted["months"],
         "quarantined": quarantined,
         **({"files_migrated": migrated} if migrated else {}),
     }
@@ -188,19 +217,40 @@ def next_state(
     return {"max_key": top, "contract": fact_contract.VERSION} | watermark_
 
 
-def touched_partitions(wh: Warehouse, latest: pl.DataFrame) -> list[str]:
-    """Existing partitions this batch can change: its months, and wherever the index
-    says earlier versions of its ids may be."""
-    date = pl.col("transaction_date").dt
-    months = latest.select(date.year(), month=date.month()).unique()
-    keys = {fact_partition_key(y, m) for y, m in months.iter_rows()}
-    keys |= set(fact_index.partitions(wh, latest["transaction_id"]))
-    return sorted(keys & set(wh.keys(FACT_PTR, ".parquet")))
+def month_files(wh: Warehouse) -> dict[str, list[str]]:
+    """Every month of the table (by its base key) and its files, the base first."""
+    months: dict[str, list[str]] = {}
+    for key in sorted(wh.keys(FACT_PTR, ".parquet")):
+        months.setdefault(month_folder(key) + "transactions.parquet", []).append(key)
+    for base, files in months.items():
+        files.sort(key=lambda k: k != base)
+    return months
 
 
-def read_partitions(wh: Warehouse, keys: list[str]) -> dict[str, pl.DataFrame]:
+def touched_partitions(
+    wh: Warehouse, latest: pl.DataFrame, months: dict[str, list[str]]
+) -> list[str]:
+    """Months this batch must rewrite: wherever the index says earlier versions of its
+    ids may be. Its brand-new ids only append."""
+    hits = fact_index.partitions(wh, latest["transaction_id"])
+    return sorted(set(hits) & set(months))
+
+
+def read_month(wh: Warehouse, files: list[str]) -> pl.DataFrame:
+    """A month's rows across its files; one row per id (a crash between a rewrite and
+    the deletion of the files it folded in leaves copies: the base's wins)."""
+    frames = [pl.read_parquet(wh.uri(k)) for k in files]
+    whole = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+    if len(frames) > 1:
+        whole = whole.unique("transaction_id", keep="first", maintain_order=True)
+    return whole
+
+
+def read_partitions(
+    wh: Warehouse, keys: list[str], months: dict[str, list[str]]
+) -> dict[str, pl.DataFrame]:
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        frames = pool.map(lambda k: pl.read_parquet(wh.uri(k)), keys)
+        frames = pool.map(lambda k: read_month(wh, months[k]), keys)
         return dict(zip(keys, frames, strict=True))
 
 
@@ -276,6 +326,37 @@ def write_partitions(wh: Warehouse, parts: dict[str, pl.DataFrame]) -> int:
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         list(pool.map(lambda kv: wh.write_parquet(kv[1], kv[0]), todo.items()))
     return len(todo)
+
+
+def write_appends(wh: Warehouse, appends: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """Each month's new rows as an appended file named by its content (a rerun
+    writes the same name): {base key: appended key}."""
+    keys = {}
+    for base, df in appends.items():
+        ids = df.select(pl.format("{}:{}", "transaction_id", "transaction_key"))
+        digest = hashlib.sha256("\n".join(ids.to_series()).encode()).hexdigest()
+        keys[base] = appended_key(base, digest[:16])
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(lambda b: wh.write_parquet(appends[b], keys[b]), appends))
+    return keys
+
+
+def compact(
+    ctx: JobContext, months: dict[str, list[str]], appended: dict[str, str]
+) -> dict[str, int]:
+    """Fold the appended files of every month that now holds more than MAX_APPENDED
+    into its base (written whole first, then the folded files go)."""
+    wh, folded, months_done = ctx.warehouse, 0, 0
+    for base, new in appended.items():
+        files = [*months[base], new]
+        if len(files) - 1 <= MAX_APPENDED:
+            continue
+        rows = read_month(wh, files).sort("transaction_date_key", "transaction_key")
+        ctx.check_lease()
+        wh.write_parquet(rows, base)
+        folded += ctx.delete([k for k in files if k != base])
+        months_done += 1
+    return {"months": months_done, "files_deleted": folded}
 
 
 def write_quarantine(wh: Warehouse, rejected: pl.DataFrame) -> int:

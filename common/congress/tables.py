@@ -10,7 +10,18 @@ DIMENSIONS = {
 
 
 def fact_partition_key(year: int, month: int) -> str:
+    """A month's base file; appended files sit beside it (`appended_key`)."""
     return f"{FACT_PTR}/year={year:04d}/month={month:02d}/transactions.parquet"
+
+
+def appended_key(base: str, suffix: str) -> str:
+    """An appended file of the month whose base file is `base`."""
+    return base.removesuffix(".parquet") + f"-{suffix}.parquet"
+
+
+def month_folder(key: str) -> str:
+    """The month folder of any of its files."""
+    return key.rsplit("/", 1)[0] + "/"
 
 
 BRONZE_LEGISLATORS_CURRENT = "bronze/legislators/legislators-current.yaml"
