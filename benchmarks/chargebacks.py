@@ -96,7 +96,7 @@ def consolidation(messages: int, per_date: int, root: str) -> None:
             began = time.perf_counter()
             # the handler's own deadline (900 s, as deployed) bounds it
             run = lambda_zip.start(code, "update_consolidation", event, env)
-            out = lambda_zip.result(run, timeout=1200)
+            out = lambda_zip.result(run, timeout=3000)
             secs = time.perf_counter() - began
             assert out["result"] == {"batchItemFailures": []}, out
             logs = [json.loads(x) for x in out["logs"].splitlines() if x[:1] == "{"]
