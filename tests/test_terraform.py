@@ -102,7 +102,7 @@ def test_every_job_has_its_own_memory_setting():
     )
     handlers = {p.parent.name for p in Path(ROOT, "lambda").glob("*/handler.py")}
     consumer = Path(TF, "chargebacks.tf").read_text()
-    sized = r"lambda\.update_consolidation/lambda\.zip.*?memory_size\s+= (\d+)"
+    sized = r"lambda\.update_consolidation/lambda\.zip.*?memory_mb\s+= (\d+)"
     own = re.search(sized, consumer, re.DOTALL)
     assert own and 128 <= int(own[1]) <= 10_240
     assert {job for job, _ in jobs} == handlers - {"update_consolidation"}

@@ -13,15 +13,26 @@ from common.chargebacks import store
 from tests.shared_data import BUILDROOT
 
 ROOT = Path(BUILDROOT)
-FUNCTION = "update_consolidation"
 TF = (ROOT / "terraform" / "chargebacks.tf").read_text()
+MODULE_DIR = ROOT / "terraform" / "modules" / "kafka_consumer_lambda"
+MODULE = (MODULE_DIR / "main.tf").read_text()
 
 
-def block(kind: str, name: str, label: str) -> str:
-    pattern = rf'^{kind} "{name}" "{label}" \{{.*?^\}}$'
-    match = re.search(pattern, TF, re.MULTILINE | re.DOTALL)
+def block(kind: str, name: str, label: str, text: str = TF) -> str:
+    pattern = rf'^{kind} "{name}"(?: "{label}")? \{{.*?^\}}$'
+    if kind == "module":
+        pattern = rf'^module "{name}" \{{.*?^\}}$'
+    match = re.search(pattern, text, re.MULTILINE | re.DOTALL)
     assert match, (kind, name, label)
     return match[0]
+
+
+def consumer() -> str:
+    return block("module", "update_consolidation", "")
+
+
+def module_block(name: str) -> str:
+    return block("resource", name, "this", MODULE)
 
 
 def environ_reads() -> set[str]:
@@ -53,24 +64,35 @@ def client_calls(cls: str, methods: set[str]) -> set[str]:
 
 
 def test_the_consumer_function_runs_the_zip_pants_builds():
-    fn = block("resource", "aws_lambda_function", FUNCTION)
+    call = consumer()
     assert (ROOT / "lambda" / "update_consolidation" / "handler.py").exists()
-    assert '"${var.dist_dir}/lambda.update_consolidation/lambda.zip"' in fn
-    assert 'handler                        = "lambda_function.handler"' in fn
-    assert "layers                         = [for layer in local.layers" in fn
+    assert 'zip_path           = "${var.dist_dir}/lambda.update_consolidation/' in call
+    assert "layers             = [for layer in local.layers" in call
+    fn = module_block("aws_lambda_function")
+    assert "handler                        = var.handler" in fn
+    assert "layers                         = var.layers" in fn
+    variables = (MODULE_DIR / "variables.tf").read_text()
+    default = r'variable "handler" \{[^}]*default += "lambda_function.handler"'
+    assert re.search(default, variables)
 
 
 def test_environment_is_what_the_code_reads():
-    fn = block("resource", "aws_lambda_function", FUNCTION)
+    fn = module_block("aws_lambda_function")
     env = set(re.findall(r"^      (\w+) += ", fn, re.MULTILINE))
+    given = r"environment += \{ (\w+) = aws_dynamodb_table.chargebacks.name \}"
+    passed = re.search(given, consumer())
+    assert passed
+    env.add(passed[1])
     reads = environ_reads()
     assert "CHARGEBACKS_TABLE" in env and "CHARGEBACKS_TABLE" in reads
     assert env <= reads, env - reads  # nothing set that no code reads
-    assert "aws_dynamodb_table.chargebacks.name" in fn
 
 
 def test_the_consumer_may_make_exactly_the_calls_its_store_makes():
     policy = block("data", "aws_iam_policy_document", "consumer")
+    passed = "policy_json        = data.aws_iam_policy_document.consumer.json"
+    assert passed in consumer()
+    assert "dynamodb" not in MODULE  # the module grants no table of its own
     granted = set(re.findall(r'"(dynamodb:\w+)"', policy))
     used = client_calls("DynamoStore", {"key_pages", "executions", "stamp"})
     assert used == granted
@@ -88,18 +110,22 @@ def test_the_consumer_may_make_exactly_the_calls_its_store_makes():
 
 
 def test_the_event_source_mapping_reports_partial_failures_to_s3():
-    esm = block("resource", "aws_lambda_event_source_mapping", "consolidation")
+    esm = module_block("aws_lambda_event_source_mapping")
     assert 'function_response_types = ["ReportBatchItemFailures"]' in esm
-    assert "batch_size              = 100" in esm
-    assert "maximum_retry_attempts" in esm and "provisioned_poller_config" in esm
-    assert "destination_arn = aws_s3_bucket.failed_batches.arn" in esm
+    assert "batch_size              = var.batch_size" in esm
+    assert "maximum_retry_attempts  = var.maximum_retry_attempts" in esm
+    assert "provisioned_poller_config" in esm
+    assert "destination_arn = var.failure_bucket_arn" in esm
     assert '"VPC_SUBNET"' in esm and '"VPC_SECURITY_GROUP"' in esm
-    # the role may write there, and both alarms watch the consumer
-    policy = block("data", "aws_iam_policy_document", "consumer")
-    assert '"s3:PutObject", "s3:ListBucket"' in policy
-    for alarm in ("consumer_lag", "failed_batches"):
-        assert f'resource "aws_cloudwatch_metric_alarm" "{alarm}"' in TF
-    assert 'metric_name         = "OffsetLag"' in TF
+    assert "failure_bucket_arn = aws_s3_bucket.failed_batches.arn" in consumer()
+    variables = (MODULE_DIR / "variables.tf").read_text()
+    assert re.search(r'variable "batch_size" \{[^}]*default = 100', variables)
+    # the role may write there; alarms on the lag and on anything landing there
+    consume = block("data", "aws_iam_policy_document", "consume", MODULE)
+    assert '"s3:PutObject", "s3:ListBucket"' in consume
+    assert 'metric_name         = "OffsetLag"' in MODULE
+    assert 'resource "aws_cloudwatch_metric_alarm" "failed_batches"' in TF
+    assert "FilterId = aws_s3_bucket_metric.failed_batches.name" in TF
 
 
 def test_the_checkpoint_job_may_touch_what_it_reads_and_writes():
