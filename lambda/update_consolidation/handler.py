@@ -2,10 +2,12 @@
 
 import os
 
-from common.chargebacks.update_consolidation import container_store, handle
+from common.chargebacks.update_consolidation import handle
 from common.lambda_handler import batch_handler_for
 
 if os.environ.get("CHARGEBACKS_TABLE"):
-    container_store()  # the DynamoDB client at init, not in the first call
+    # Every call talks to DynamoDB: boto3 loads in the init phase (as the table jobs'
+    # handlers do); the client is made by the first call and kept by the container.
+    import boto3  # noqa: F401
 
 lambda_handler = batch_handler_for(handle)
