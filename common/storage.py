@@ -161,6 +161,10 @@ class Warehouse:
             return False
         return True
 
+    def size(self, key: str) -> int:
+        """The object's size in bytes, from its metadata (nothing is read)."""
+        return int(obstore.head(self.store, key)["size"])
+
     def delete(self, keys: Iterable[str]) -> int:
         keys = list(keys)
         if keys:

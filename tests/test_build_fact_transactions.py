@@ -268,25 +268,30 @@ def test_lease_held_by_another_run_fails_before_writing(demo):
     assert fact_files(demo)
 
 
+def crash_after_writes(monkeypatch, n: int) -> None:
+    """Run the incremental job, killed (an OSError) at its write after the n-th."""
+    from common.storage import Warehouse
+
+    real_write, calls = Warehouse.write_parquet, []
+
+    def crashing(self, df, key):
+        calls.append(key)
+        if len(calls) > n:
+            raise OSError("simulated crash")
+        real_write(self, df, key)
+
+    monkeypatch.setattr(Warehouse, "write_parquet", crashing)
+    with pytest.raises(OSError):
+        run_job(JOB, {})
+    monkeypatch.setattr(Warehouse, "write_parquet", real_write)
+
+
 def test_crash_between_writes_converges_on_rerun(demo, monkeypatch):
     run_job(JOB, {"rebuild": True})
     demo_data.append_silver(
         demo, new_versions(demo, 20, 70, dt.datetime(2030, 6, 1)), "late"
     )
-    from common.storage import Warehouse
-
-    real_write, calls = Warehouse.write_parquet, []
-
-    def crash_after_two(self, df, key):
-        calls.append(key)
-        if len(calls) > 2:
-            raise OSError("simulated crash")
-        real_write(self, df, key)
-
-    monkeypatch.setattr(Warehouse, "write_parquet", crash_after_two)
-    with pytest.raises(OSError):
-        run_job(JOB, {})
-    monkeypatch.setattr(Warehouse, "write_parquet", real_write)
+    crash_after_writes(monkeypatch, 2)
     state = JobContext.from_env().state.get(STATE_KEY)
     assert state is not None
     assert dt.datetime.fromisoformat(state["watermark"]) < dt.datetime(
@@ -462,24 +467,11 @@ def test_a_month_is_compacted_once_it_holds_too_many_appended_files(demo):
 def test_a_crash_while_appending_then_a_larger_rerun_converges(demo, monkeypatch):
     """Killed after its first appended file; more silver lands; the rerun finds what
     was appended (the index knew before the write) and ends equal to a rebuild."""
-    from common.storage import Warehouse
-
     run_job(JOB, {"rebuild": True})
     demo_data.append_silver(
         demo, spread_new_ids(demo, 10, dt.datetime(2031, 1, 1)), "fresh"
     )
-    real_write, calls = Warehouse.write_parquet, []
-
-    def crash_after_one(self, df, key):
-        calls.append(key)
-        if len(calls) > 1:
-            raise OSError("simulated crash")
-        real_write(self, df, key)
-
-    monkeypatch.setattr(Warehouse, "write_parquet", crash_after_one)
-    with pytest.raises(OSError):
-        run_job(JOB, {})
-    monkeypatch.setattr(Warehouse, "write_parquet", real_write)
+    crash_after_writes(monkeypatch, 1)
     assert any("/transactions-" in k for k in fact_files(demo))  # one got out
     demo_data.append_silver(
         demo, spread_new_ids(demo, 10, dt.datetime(2031, 1, 2), tag="MORE"), "more"

@@ -121,7 +121,7 @@ def update_checkpoint(ctx: JobContext, touched: pl.Series) -> tuple[int, int]:
     table = Checkpoint.validate(fresh.sort("chargeback_id"))
     ctx.check_lease()
     wh.write_parquet(table, CHECKPOINT)
-    return table.height, len(wh.read_bytes(CHECKPOINT))
+    return table.height, wh.size(CHECKPOINT)
 
 
 def checkpoint_event_log(ctx: JobContext, params: CheckpointParams) -> dict[str, Any]:

@@ -21,16 +21,6 @@ from typing import Any
 
 Key = tuple[str, str]  # (chargeback_id, created_at)
 INDEX = "partition_date-index"
-FIELDS = (
-    "consolidation_status",
-    "consolidation_s3_path",
-    "consolidation_date",
-    "consolidation_execution",
-    "consolidation_job_name",
-    "output_format",
-    "records_in_consolidation",
-    "updated_at",
-)
 
 
 class ChargebackStore(ABC):
