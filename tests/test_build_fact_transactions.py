@@ -9,7 +9,7 @@ from typing import cast
 import polars as pl
 import pytest
 
-from common.congress import demo_data
+from common.congress import demo_data, fact_rebuild
 from common.congress.build_fact_transactions import JOB, STATE_KEY
 from common.congress.dim_dates import calendar
 from common.congress.tables import (
@@ -268,8 +268,9 @@ def test_lease_held_by_another_run_fails_before_writing(demo):
     assert fact_files(demo)
 
 
-def crash_after_writes(monkeypatch, n: int) -> None:
-    """Run the incremental job, killed (an OSError) at its write after the n-th."""
+def crash_after_writes(monkeypatch, n: int, event: dict | None = None) -> None:
+    """Run the job (incremental by default), killed (an OSError) at its write after
+    the n-th."""
     from common.storage import Warehouse
 
     real_write, calls = Warehouse.write_parquet, []
@@ -282,8 +283,31 @@ def crash_after_writes(monkeypatch, n: int) -> None:
 
     monkeypatch.setattr(Warehouse, "write_parquet", crashing)
     with pytest.raises(OSError):
-        run_job(JOB, {})
+        run_job(JOB, event or {})
     monkeypatch.setattr(Warehouse, "write_parquet", real_write)
+
+
+def test_a_rebuild_killed_between_groups_converges_on_rerun(demo, monkeypatch):
+    run_job(JOB, {"rebuild": True})
+    state = JobContext.from_env().state.get(STATE_KEY)
+    # new versions, some in other months, then a rebuild in groups of about 500
+    # rows, killed after its first group's months were written
+    late = new_versions(demo, 20, 70, dt.datetime(2030, 6, 1))
+    demo_data.append_silver(demo, late, "late")
+    monkeypatch.setattr(fact_rebuild, "GROUP_ROWS", 500)
+    crash_after_writes(monkeypatch, 8, {"rebuild": True})
+    assert JobContext.from_env().state.get(STATE_KEY) == state
+    run_job(JOB, {"rebuild": True})
+    converged = read_fact(demo)
+    # the oracle: a rebuild of the same silver from nothing, in one group
+    monkeypatch.setattr(fact_rebuild, "GROUP_ROWS", 10**9)
+    demo.delete(demo.keys("gold/facts") + demo.keys("_state"))
+    run_job(JOB, {"rebuild": True})
+    assert converged.equals(read_fact(demo))
+    index = pl.col("txn_index").cast(pl.String).str.pad_start(3, "0")
+    ids = late.select(pl.format("{}-{}", "doc_id", index)).to_series()
+    newest = converged.filter(pl.col("transaction_id").is_in(ids.implode()))
+    assert newest.height == 20 and (newest["amount_low"] == 15001).all()
 
 
 def test_crash_between_writes_converges_on_rerun(demo, monkeypatch):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from unittest import mock
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.congress import demo_data
+from common.congress import demo_data, fact_rebuild
 from common.congress.build_fact_transactions import JOB
 from common.congress.tables import DIMENSIONS
 from common.jobs import JobContext, run_job
@@ -116,13 +117,26 @@ def frame(rows: list[dict]) -> pl.DataFrame:
 
 
 @settings(max_examples=100, deadline=None)
-@given(members(), silver_rows())
-def test_fact_matches_row_by_row_recomputation(member_rows, rows):
+@given(
+    members(),
+    silver_rows(),
+    st.integers(1, 4),  # silver files
+    st.integers(1, 30),  # rows validated at once
+    st.integers(1, 30),  # rows built into facts at once
+)
+def test_fact_matches_row_by_row_recomputation(member_rows, rows, files, chunk, group):
     """Dedupe keeps the latest version; the member version valid that day is picked;
-    -1 keys exactly where no dimension row matches."""
-    with tempfile.TemporaryDirectory() as root:
+    -1 keys exactly where no dimension row matches. Whatever the files, chunks and
+    groups of months the rebuild works in."""
+    with (
+        tempfile.TemporaryDirectory() as root,
+        mock.patch.multiple(fact_rebuild, CHUNK_ROWS=chunk, GROUP_ROWS=group),
+    ):
         ctx = new_warehouse(root, member_rows)
-        demo_data.append_silver(ctx.warehouse, frame(rows), "all")
+        for i in range(files):
+            part = frame(rows[i::files])
+            if part.height:
+                demo_data.append_silver(ctx.warehouse, part, f"p{i}")
         run_job(JOB, {"rebuild": True}, ctx)
         fact = read_fact(ctx.warehouse)
     assets = [{"asset_name": a, "asset_key": i + 1} for i, a in enumerate(ASSETS)]

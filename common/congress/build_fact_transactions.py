@@ -1,6 +1,7 @@
 """build_fact_transactions: silver PTR rows + dimensions -> the partitioned fact table.
 
-`{"rebuild": true}` rebuilds everything: one `transactions.parquet` per month.
+`{"rebuild": true}` rebuilds everything, one `transactions.parquet` per month, a
+group of months at a time (`fact_rebuild`).
 Otherwise only silver rows that landed after the watermark (or on/after `since_date`)
 are processed, and an increment costs what its rows cost: brand-new transaction ids
 are appended to their months as `transactions-<digest>.parquet` without reading or
@@ -10,7 +11,8 @@ their appended files folded in. A month holding more than MAX_APPENDED appended 
 is compacted by the run that adds one more (and by every rebuild). Readers see one row
 per transaction id across a month's files.
 
-Crash safety: every partition is computed and validated before the first write; the
+Crash safety (an increment; a rebuild's is in `fact_rebuild`): every partition is
+computed and validated before the first write; the
 index learns where the run's ids go before anything is written (it may over-report,
 never under-report, so a rerun finds whatever a crashed run appended); partitions
 gaining rows are written before partitions only losing rows (a version that moved
@@ -22,21 +24,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
-from common.congress import fact_contract, fact_index
+from common.congress import fact_contract, fact_index, fact_rebuild
 from common.congress import fact_ptr_transactions as fact
+from common.congress.fact_rebuild import SILVER_INPUT, WRITERS, write_partitions
 from common.congress.schemas import (
     DimAssets,
     DimDates,
     DimMembers,
     FactPtrTransactions,
-    SilverPtrTransactions,
 )
 from common.congress.silver import scan_silver
 from common.congress.tables import (
@@ -54,10 +55,7 @@ from common.validation import split_valid
 
 STATE_KEY = "build_fact_transactions"  # the job's name, as every job state key
 FORMER_STATE_KEY = "congress/fact_ptr_transactions"  # read until the next commit
-# Silver's contract, for the columns the fact reads (the others stay unread).
-SILVER_INPUT = SilverPtrTransactions.to_schema().select_columns(fact.SILVER_INPUT)
 KEY_SCHEMA = {"transaction_id": pl.String, "transaction_key": pl.Int64}
-WRITERS = min(8, 2 * (os.cpu_count() or 1))  # object IO waits more than it computes
 # Appended files a month may hold: each costs readers an object and its footer.
 MAX_APPENDED = 8
 
@@ -125,7 +123,37 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     )
     silver = scan_silver(wh).select(fact.SILVER_INPUT)
     check_params(p, watermark, silver)
-    migrated = 0 if p.rebuild else fact_contract.migrate(ctx, state)
+    if p.rebuild:
+        done = fact_rebuild.rebuild(ctx, dims)
+        summary = {
+            "transactions_processed": done.processed,
+            "files_written": done.written,
+            "files_appended": 0,
+            "files_deleted": done.deleted,
+            "months_compacted": 0,
+        }
+        rejected, high, top = done.rejected, done.high, done.top
+    else:
+        summary, rejected, high, top = increment(ctx, dims, state, watermark, p, silver)
+    summary["quarantined"] = write_quarantine(wh, rejected)
+    updated = next_state(p.rebuild, watermark, high, top)
+    if updated != state:
+        ctx.commit(STATE_KEY, updated)
+    return summary
+
+
+def increment(
+    ctx: JobContext,
+    dims: dict[str, pl.DataFrame],
+    state: dict[str, Any],
+    watermark: dt.datetime | None,
+    p: BuildFactParams,
+    silver: pl.LazyFrame,
+) -> tuple[dict[str, Any], pl.DataFrame, Any, int]:
+    """(summary, rejected rows, newest silver stamp, highest key) of a run over the
+    silver rows after the watermark (or since since_date)."""
+    wh = ctx.warehouse
+    migrated = fact_contract.migrate(ctx, state)
     batch, rejected = split_valid(
         select_batch(silver, p, watermark).collect(), SILVER_INPUT
     )
@@ -142,13 +170,9 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
         latest = latest.filter(~off)
     batch = batch.select(fact.CARRIED)  # frees what `latest` holds or nothing needs
 
-    current: dict[str, pl.DataFrame] = {}
-    months: dict[str, list[str]] = {}
-    existing, max_key = pl.DataFrame(schema=KEY_SCHEMA), 0
-    if not p.rebuild:
-        months = month_files(wh)
-        current = read_partitions(wh, touched_partitions(wh, latest, months), months)
-        existing, max_key = known_keys(wh, current, latest, state)
+    months = month_files(wh)
+    current = read_partitions(wh, touched_partitions(wh, latest, months), months)
+    existing, max_key = known_keys(wh, current, latest, state)
     latest = (
         latest.with_columns(transaction_key=fact.assign_keys(latest, existing, max_key))
         .drop("first_seen")
@@ -168,41 +192,30 @@ def build(ctx: JobContext, p: BuildFactParams) -> dict[str, Any]:
     kept = [k for k in gaining if k in months and k not in current]
     appends = {k: gaining.pop(k) for k in kept}
     # One validation over everything about to be written (keys unique across it).
-    if p.rebuild:
-        FactPtrTransactions.validate(rows.drop(fact.PARTITION))
-    elif gaining or losing or appends:
+    if gaining or losing or appends:
         parts = [*gaining.values(), *losing.values(), *appends.values()]
         FactPtrTransactions.validate(pl.concat(parts))
-    if not p.rebuild:
-        fact_index.add(wh, rows)
+    fact_index.add(wh, rows)
     ctx.check_lease()
     appended = write_appends(wh, appends)
-    written = write_partitions(wh, gaining) + len(appended)
-    written += write_partitions(wh, losing)
+    written = len(write_partitions(wh, gaining)) + len(appended)
+    written += len(write_partitions(wh, losing))
     # a rewritten month's appended files are folded into its base now
     rewritten = [b for b in current if b in gaining or b in losing]
     stale = [k for b in rewritten for k in months[b] if k != b]
     emptied = [k for b, df in losing.items() if df.is_empty() for k in months[b]]
-    if p.rebuild:
-        emptied = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in gaining]
     deleted = ctx.delete(sorted(set(emptied) | set(stale)))
     compacted = compact(ctx, months, appended)
-    quarantined = write_quarantine(wh, rejected)
-    if p.rebuild:
-        fact_index.replace(wh, rows)
     top = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
-    updated = next_state(p.rebuild, watermark, high, top)
-    if updated != state:
-        ctx.commit(STATE_KEY, updated)
-    return {
+    summary = {
         "transactions_processed": processed,
         "files_written": written,
         "files_appended": len(appended),
         "files_deleted": deleted + compacted["files_deleted"],
         "months_compacted": compacted["months"],
-        "quarantined": quarantined,
         **({"files_migrated": migrated} if migrated else {}),
     }
+    return summary, rejected, high, top
 
 
 def next_state(
@@ -319,13 +332,6 @@ def plan_partitions(
         elif new.height < current[key].height:
             losing[key] = new
     return gaining, losing
-
-
-def write_partitions(wh: Warehouse, parts: dict[str, pl.DataFrame]) -> int:
-    todo = {k: df for k, df in parts.items() if not df.is_empty()}
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(lambda kv: wh.write_parquet(kv[1], kv[0]), todo.items()))
-    return len(todo)
 
 
 def write_appends(wh: Warehouse, appends: dict[str, pl.DataFrame]) -> dict[str, str]:

@@ -45,9 +45,16 @@ def entries(rows: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
 
 
 def replace(wh: Warehouse, rows: pl.LazyFrame | pl.DataFrame) -> None:
-    """Make the entries of `rows` the whole index (after a rebuild)."""
+    """Make the entries of `rows` the whole index."""
+    replace_entries(wh, entries(rows).collect())
+
+
+def replace_entries(wh: Warehouse, index: pl.DataFrame | None) -> None:
+    """Make `index` (entries' frames concatenated; None: empty) the whole index."""
+    if index is None:
+        index = entries(pl.DataFrame(schema=EMPTY_TABLE)).collect()
     wh.delete(wh.keys(ROOT))  # an index of another Polars build is stale from now on
-    wh.write_ipc(entries(rows).collect(), f"{folder()}/base.arrow")
+    wh.write_ipc(index, f"{folder()}/base.arrow")
 
 
 def add(wh: Warehouse, rows: pl.DataFrame) -> None:

@@ -62,6 +62,16 @@ def latest_versions(silver: pl.DataFrame) -> pl.DataFrame:
     position of its latest version (the first of exact ties); its transaction_id,
     transaction_date and notification_date; `first_seen`, the id's earliest
     silver_ingest_ts. Ordered by ROW."""
+    rows = latest_rows(silver)
+    return (
+        silver.select("transaction_id", "transaction_date", "notification_date")
+        .gather(rows[ROW])
+        .hstack(rows)
+    )
+
+
+def latest_rows(silver: pl.DataFrame) -> pl.DataFrame:
+    """ROW and first_seen of latest_versions, without copying any other column."""
     # Only ids with several rows (a few percent) need the windows.
     several = maybe_repeated(silver["transaction_id"])
     ts = pl.col("silver_ingest_ts")
@@ -76,10 +86,7 @@ def latest_versions(silver: pl.DataFrame) -> pl.DataFrame:
     keep = (~several).scatter(winners[ROW], True)
     first_seen = silver["silver_ingest_ts"].scatter(winners[ROW], winners["first_seen"])
     return (
-        silver.select("transaction_id", "transaction_date", "notification_date")
-        .with_columns(first_seen=first_seen)
-        .with_row_index(ROW)
-        .filter(keep)
+        first_seen.alias("first_seen").to_frame().with_row_index(ROW).filter(keep)
     )
 
 

@@ -18,9 +18,11 @@ from common.storage import Warehouse
 SCHEMA = polars_schema(SilverPtrTransactions)
 
 
-def scan_silver(wh: Warehouse) -> pl.LazyFrame:
+def scan_silver(wh: Warehouse, row_index: str | None = None) -> pl.LazyFrame:
     """Every silver part under today's contract. Parts written before Senate ingest
-    have no `chamber` or `asset_detail`: they are House rows, read as such."""
+    have no `chamber` or `asset_detail`: they are House rows, read as such.
+    `row_index` names a column of each row's position (the scan's own, so filters
+    still reach the Parquet reader)."""
     files = wh.keys(SILVER_PTR, ".parquet")
     if not files:
         raise MissingTable(f"Silver table {SILVER_PTR} has no Parquet files")
@@ -30,6 +32,8 @@ def scan_silver(wh: Warehouse) -> pl.LazyFrame:
         missing_columns="insert",
         extra_columns="ignore",
         cast_options=pl.ScanCastOptions(integer_cast="upcast"),
+        row_index_name=row_index,
+        parallel="prefiltered",  # a filter's columns are decoded first, then its rows
     ).with_columns(pl.col("chamber").fill_null("house"))
 
 

@@ -1,0 +1,240 @@
+"""The fact table's full rebuild, in bounded memory.
+
+At 10M silver rows the batch and the output are each over a gigabyte as whole frames,
+so a rebuild holds neither:
+
+1. Months are cut into groups of about GROUP_ROWS silver rows (a scan of one column).
+2. Silver is read and validated a chunk at a time; only what dedupe and keys need
+   stays (the id, its stamp and date, whether dim_dates covers its dates, and the
+   row's position in silver).
+3. Latest versions and keys are computed over every id at once (a key is a rank over
+   the whole table), moving columns rather than copying them.
+4. Each group in turn reads its rows' other columns back from silver (a scan filtered
+   on the group's dates: the reader decodes the date column, then only matching rows)
+   and picks its latest versions by position (a latest version lies in the group of
+   its own date). They become fact rows in fact order, are validated and written,
+   while the next group is computed.
+
+Peak memory is step 3's narrow columns, or two groups; re-reading costs about a
+third of a full read per group (benchmarks/README.md).
+
+Failure: every partition is validated before it is written, but groups are written one
+after another, so a failure in a later group leaves the earlier groups' months
+rebuilt and the others as they were: each month is whole and valid either way, the
+state and index are untouched, and rerunning the rebuild converges (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+from common.congress import fact_index
+from common.congress import fact_ptr_transactions as fact
+from common.congress.schemas import FactPtrTransactions, SilverPtrTransactions
+from common.congress.silver import scan_silver
+from common.congress.tables import FACT_PTR, fact_partition_key
+from common.jobs import JobContext
+from common.storage import Warehouse
+from common.validation import split_valid
+
+SR = "__silver_row__"  # a row's position in silver, as scanned
+# Silver's contract for the columns the fact reads, and the row's position.
+SILVER_INPUT = SilverPtrTransactions.to_schema().select_columns(fact.SILVER_INPUT)
+POSITIONED = SILVER_INPUT.add_columns({SR: pa.Column(pl.UInt32)})
+CHUNK_ROWS = 2_000_000  # silver rows validated at once
+GROUP_ROWS = 2_000_000  # silver rows built into facts at once (whole months: about)
+WRITERS = min(8, 2 * (os.cpu_count() or 1))  # object IO waits more than it computes
+
+
+@dataclass
+class Rebuilt:
+    processed: int
+    written: int
+    deleted: int
+    rejected: pl.DataFrame
+    high: dt.datetime | None  # silver's newest stamp
+    top: int  # the highest key
+
+
+def rebuild(ctx: JobContext, dims: dict[str, pl.DataFrame]) -> Rebuilt:
+    wh = ctx.warehouse
+    silver = scan_silver(wh, SR).select(SR, *fact.SILVER_INPUT)
+    starts = group_starts(silver)
+    ids, rejected = valid_ids(silver, dims["dim_dates"])
+    high = ids.select(pl.max("silver_ingest_ts")).item()
+    winners = fact.latest_rows(ids)
+    # each column moved, not copied: at 20M rows a copy of the ids is 700 MB
+    moved = [SR, "transaction_date", "transaction_id", "outside"]
+    latest = fact.take(ids, winners[fact.ROW], moved).hstack(
+        winners.select("first_seen")
+    )
+    del ids, winners
+    off = latest["outside"]
+    if off.any():
+        rejected = pl.concat([rejected, outside_calendar(silver, latest[SR], off)])
+        latest = latest.filter(~off)
+    keys = fact.assign_keys(latest, pl.DataFrame(), 0)
+    plan = latest.select(SR, "transaction_date", transaction_key=keys)
+    del latest, keys
+    plan = plan.sort(fact.fact_order())
+    plan = plan.select(SR, "transaction_key", group_of(plan, starts))
+    written, entries = build_groups(ctx, dims, plan, silver, starts)
+    stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in set(written)]
+    deleted = ctx.delete(stale)
+    fact_index.replace_entries(wh, pl.concat(entries) if entries else None)
+    top = plan.select(pl.max("transaction_key")).item() or 0
+    return Rebuilt(plan.height, len(written), deleted, rejected, high, top)
+
+
+def group_starts(silver: pl.LazyFrame) -> pl.Series:
+    """The first month (YYYYMM) of each group: runs of whole months of about
+    GROUP_ROWS silver rows."""
+    counts = (
+        silver.group_by(month=month_of("transaction_date"))
+        .len()
+        .sort("month")
+        .collect()
+    )
+    starts, size = [], GROUP_ROWS
+    for month, n in counts.iter_rows():
+        if size >= GROUP_ROWS:
+            starts.append(month)
+            size = 0
+        size += n
+    return pl.Series("start", starts or [0], pl.Int32)
+
+
+def month_of(date: str) -> pl.Expr:
+    return pl.col(date).dt.year() * 100 + pl.col(date).dt.month().cast(pl.Int32)
+
+
+def month_start(yyyymm: int) -> dt.date:
+    return dt.date(yyyymm // 100, yyyymm % 100, 1)
+
+
+def group_of(rows: pl.DataFrame, starts: pl.Series) -> pl.Series:
+    """The group of each row's transaction_date (before the first start: the first)."""
+    months = rows.select(month_of("transaction_date")).to_series()
+    at = starts.search_sorted(months, side="right").cast(pl.Int32)
+    return (at - 1).clip(lower_bound=0).alias("group")
+
+
+def valid_ids(
+    silver: pl.LazyFrame, dates: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(every valid row's position, transaction_id, silver_ingest_ts,
+    transaction_date and whether its dates are `outside` dim_dates; the invalid rows
+    with their reasons)."""
+    total = silver.select(pl.len()).collect().item()
+    kept, rejected = [], []
+    for start in range(0, max(total, 1), CHUNK_ROWS):  # an empty silver too
+        valid, bad = split_valid(silver.slice(start, CHUNK_ROWS).collect(), POSITIONED)
+        rejected.append(bad.drop(SR))
+        kept.append(
+            valid.select(
+                SR,
+                "silver_ingest_ts",
+                "transaction_date",
+                transaction_id=fact.transaction_id(),
+                outside=fact.outside_calendar(dates),
+            )
+        )
+    ids = pl.concat(kept, rechunk=False)
+    del kept
+    # one column at a time: a whole-frame rechunk would hold two copies at once
+    ids = pl.DataFrame([ids.drop_in_place(c).rechunk() for c in list(ids.columns)])
+    return ids, pl.concat(rejected)
+
+
+def outside_calendar(
+    silver: pl.LazyFrame, positions: pl.Series, off: pl.Series
+) -> pl.DataFrame:
+    """Silver rows of latest versions dim_dates does not cover, with their reason."""
+    reason = pl.lit("transaction/notification date not in dim_dates")
+    rows = silver.filter(pl.col(SR).is_in(positions.filter(off).implode()))
+    return rows.select(*fact.SILVER_INPUT, reason=reason).collect()
+
+
+def build_groups(
+    ctx: JobContext,
+    dims: dict[str, pl.DataFrame],
+    plan: pl.DataFrame,
+    silver: pl.LazyFrame,
+    starts: pl.Series,
+) -> tuple[list[str], list[pl.DataFrame]]:
+    """Build, validate and write each group's partitions: (keys written, index
+    entries)."""
+    written: list[str] = []
+    entries = []
+    # A group is written while the next is computed (object IO and compression
+    # overlap reading and transforming): at most two groups are held at once.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[list[str]] | None = None
+        offset = 0
+        runs = plan["group"].rle().struct.unnest().select("value", "len").rows()
+        for group, size in runs:
+            part = plan.slice(offset, size).select(SR, "transaction_key")
+            offset += size
+            source = silver.filter(dated(group, starts))
+            rows = fact.fact_rows(carried(source, part), dims)
+            FactPtrTransactions.validate(rows.drop(fact.PARTITION))
+            entries.append(fact_index.entries(rows).collect())
+            written += pending.result() if pending else []
+            ctx.check_lease()
+            pending = writer.submit(write_partitions, ctx.warehouse, by_month(rows))
+            del rows, part
+        written += pending.result() if pending else []
+    return written, entries
+
+
+def dated(group: int, starts: pl.Series) -> pl.Expr:
+    """Rows whose transaction_date is in the group (see group_of)."""
+    date = pl.col("transaction_date")
+    after = date >= month_start(starts[group]) if group else pl.lit(True)
+    if group + 1 < len(starts):
+        return after & (date < month_start(starts[group + 1]))
+    return after
+
+
+def carried(silver: pl.LazyFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `part` (SR, transaction_key), in its order, with every silver
+    column the fact needs, read from `silver` (filtered to rows holding `part`'s)."""
+    columns = silver.collect(engine="streaming")
+    positions = columns[SR]
+    # where each silver position sits in `columns`: a lookup table over their span
+    first, last = int(positions.min() or 0), int(positions.max() or 0)  # type: ignore[arg-type]
+    span = pl.Series(SR, [0], pl.UInt32).extend_constant(0, last - first)
+    index = pl.int_range(columns.height, dtype=pl.UInt32, eager=True)
+    at = span.scatter(positions - first, index).gather(part[SR] - first)
+    if not positions.gather(at).equals(part[SR], check_names=False):
+        raise RuntimeError("a latest version is missing from its group's silver rows")
+    return pl.concat(
+        [part.drop(SR), fact.take(columns.drop(SR), at, fact.SILVER_INPUT)],
+        how="horizontal",
+    ).with_columns(transaction_id=fact.transaction_id())
+
+
+def by_month(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each month's rows of `rows` (in fact order, so each is a zero-copy slice)."""
+    parts: dict[str, pl.DataFrame] = {}
+    offset = 0
+    months = rows.select(pl.col("year").cast(pl.Int32) * 100 + pl.col("month"))
+    for size, month in months.to_series().rle().struct.unnest().iter_rows():
+        key = fact_partition_key(month // 100, month % 100)
+        parts[key] = rows.slice(offset, size).drop(fact.PARTITION)
+        offset += size
+    return parts
+
+
+def write_partitions(wh: Warehouse, parts: dict[str, pl.DataFrame]) -> list[str]:
+    """Write every non-empty frame at its key; returns the keys written."""
+    todo = {k: df for k, df in parts.items() if not df.is_empty()}
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        list(pool.map(lambda kv: wh.write_parquet(kv[1], kv[0]), todo.items()))
+    return list(todo)
