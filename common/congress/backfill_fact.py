@@ -19,8 +19,8 @@ from common.congress.build_fact_transactions import (
     STATE_KEY,
     load_dimensions,
     plan_partitions,
-    write_partitions,
 )
+from common.congress.fact_rebuild import write_partitions
 from common.congress.schemas import FactPtrTransactions
 from common.congress.silver import scan_silver
 from common.congress.tables import FACT_PTR
@@ -75,7 +75,7 @@ def build_years(ctx: JobContext, years: list[int]) -> dict[str, Any]:
     return {
         "years": years,
         "rows_out": rows.height,
-        "files_written": written,
+        "files_written": len(written),
         "written": sorted(parts),
     }
 
