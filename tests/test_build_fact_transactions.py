@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import cast
 
 import polars as pl
@@ -16,6 +17,7 @@ from common.congress.tables import (
     DIMENSIONS,
     SILVER_PTR,
     fact_partition_key,
+    is_chunk,
     month_folder,
 )
 from common.errors import InvalidEvent, LeaseHeld, MissingTable
@@ -95,7 +97,7 @@ def test_incremental_since_date_rewrites_only_touched_partitions(demo):
     )
     # nothing outside the touched months was written or deleted
     assert {month_folder(k) for k in changed} <= touched
-    assert summary["files_written"] + summary["files_deleted"] == len(touched)
+    assert summary["files_written"] + summary["files_deleted"] == len(changed)
     assert fact.height == old_fact.height
     assert fact["transaction_id"].is_unique().all()
     ids = moved.select(
@@ -422,49 +424,61 @@ def test_new_ids_are_appended_to_their_months_without_rewriting(demo, tmp_path):
     assert incremental.equals(read_fact(demo))
 
 
-def test_a_correction_rewrites_only_the_months_holding_its_older_version(demo):
-    """New ids appended first; then new versions of some of them: exactly their
-    months are rewritten, appended files folded in, one row per id."""
+def test_a_correction_rewrites_only_the_files_holding_its_older_version(
+    demo, monkeypatch
+):
+    """Months of several files (a rebuild's, then appended ones); new versions of
+    some ids: exactly the files holding their older versions are rewritten, the new
+    versions are appended to their months, nothing else changes; one row per id,
+    equal to a rebuild."""
+    monkeypatch.setattr(fact_rebuild, "FILE_ROWS", 4)
     run_job(JOB, {"rebuild": True})
     demo_data.append_silver(
         demo, spread_new_ids(demo, 12, dt.datetime(2031, 1, 1)), "fresh"
     )
     run_job(JOB, {})
-    appended = fact_files(demo)
-    corrected = (
+    before = fact_files(demo)
+    old = (  # each id's latest version
         silver(demo)
-        .filter(pl.col("doc_id").str.starts_with("NEW"))
-        .head(3)
-        .with_columns(
-            amount_low=pl.lit(15001, pl.Int64),
-            silver_ingest_ts=pl.lit(dt.datetime(2031, 2, 1)),
-        )
+        .sort("silver_ingest_ts")
+        .unique(["doc_id", "txn_index"], keep="last")
+        .sort("doc_id", "txn_index")
     )
-    demo_data.append_silver(demo, corrected, "fix")
+    fixes = pl.concat(
+        [old.filter(pl.col("doc_id").str.starts_with("NEW")).head(2), old.head(3)]
+    ).with_columns(
+        amount_low=pl.col("amount_low") + 1,  # never equal to what it was
+        silver_ingest_ts=pl.lit(dt.datetime(2031, 2, 1)),
+    )
+    ids = fixes.select(
+        pl.format("{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3))
+    ).to_series()
+    holding = set(
+        demo.scan_parquet(list(before), include_file_paths="path")
+        .filter(pl.col("transaction_id").is_in(ids.implode()))
+        .select("path")
+        .collect()
+        .to_series()
+    )
+    demo_data.append_silver(demo, fixes, "fix")
     summary = run_job(JOB, {})
-    fact = read_fact(demo)
-    assert fact["transaction_id"].is_unique().all()
-    months = {
-        month_folder(fact_partition_key(y, m))
-        for y, m in fact.join(
-            corrected.select(
-                transaction_id=pl.format(
-                    "{}-{}", "doc_id", pl.col("txn_index").cast(pl.String).str.zfill(3)
-                )
-            ),
-            on="transaction_id",
-        )
-        .select("year", "month")
-        .iter_rows()
-    }
+
     now = fact_files(demo)
-    changed = {k for k in now if appended.get(k) != now[k]}
-    changed |= appended.keys() - now.keys()
-    assert {month_folder(k) for k in changed} == months
-    for month in months:  # folded: one file left
-        files = [k for k in now if k.startswith(month)]
-        assert files == [f"{month}transactions.parquet"]
-    assert summary["files_appended"] == 0
+    changed = {k for k in before if now.get(k) != before[k]}
+    assert {demo.uri(k) for k in changed} == holding
+    # the new versions: an appended file per month (an appended file of the same
+    # ids and keys keeps its name: rewritten, not added)
+    fact = read_fact(demo)
+    fixed = fact.filter(pl.col("transaction_id").is_in(ids.implode()))
+    where = fixed.select("year", "month").rows()
+    months = {month_folder(fact_partition_key(y, m)) for y, m in where}
+    appended = {k for k in now if now[k] != before.get(k) and not is_chunk(k)}
+    assert {month_folder(k) for k in appended} == months
+    assert summary["files_appended"] == len(appended) == len(months)
+    assert sorted(fixed["amount_low"]) == sorted(fixes["amount_low"])
+    assert fact["transaction_id"].is_unique().all()
+    run_job(JOB, {"rebuild": True})
+    assert fact.equals(read_fact(demo))
 
 
 def test_a_month_is_compacted_once_it_holds_too_many_appended_files(demo):
@@ -481,7 +495,10 @@ def test_a_month_is_compacted_once_it_holds_too_many_appended_files(demo):
         fact_partition_key(*read_fact(demo).sort("transaction_date_key").row(0)[-2:])
     )
     files = [k for k in fact_files(demo) if k.startswith(month)]
-    assert files == [month + "transactions.parquet"]
+    # the rebuild's file, and the nine appended ones folded into one
+    base, folded = sorted(files, key=lambda k: not k.endswith("/transactions.parquet"))
+    assert len(files) == 2 and base == month + "transactions.parquet"
+    assert re.fullmatch(r".*/transactions-[0-9a-f]{16}\.parquet", folded)
     incremental = read_fact(demo)
     assert incremental["transaction_id"].is_unique().all()
     run_job(JOB, {"rebuild": True})

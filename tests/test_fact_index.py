@@ -10,8 +10,8 @@ import pytest
 
 from common.congress import demo_data, fact_index
 from common.congress import fact_ptr_transactions as fact
-from common.congress.build_fact_transactions import JOB
-from common.congress.tables import FACT_PTR, fact_partition_key
+from common.congress.build_fact_transactions import JOB, month_files
+from common.congress.tables import FACT_PTR
 from common.jobs import run_job
 from tests.fact_reader import read_fact
 from tests.silver_versions import new_versions, silver
@@ -36,6 +36,19 @@ def move_versions(wh, n: int, days: int, tag: str) -> pl.DataFrame:
     )
 
 
+def holding(wh, ids: pl.Series) -> set[str]:
+    """The fact files holding any of `ids`, read from the files themselves."""
+    keys = wh.keys(FACT_PTR, ".parquet")
+    paths = (
+        wh.scan_parquet(keys, include_file_paths="path")
+        .filter(pl.col("transaction_id").is_in(ids.implode()))
+        .select(pl.col("path").unique())
+        .collect()
+        .to_series()
+    )
+    return {k for k in keys if wh.uri(k) in set(paths)}
+
+
 def assert_equals_rebuild(wh) -> None:
     incremental = read_fact(wh)
     assert incremental["transaction_id"].is_unique().all()
@@ -51,8 +64,8 @@ def test_index_is_job_state_and_follows_moved_versions(built):
     moved = move_versions(built, 5, days=200, tag="moved")
     run_job(JOB, {})
 
-    found = set(fact_index.partitions(built, moved["transaction_id"]))
-    assert {fact_partition_key(y, m) for _, y, m in moved.iter_rows()} <= found
+    found = fact_index.files(built, moved["transaction_id"], month_files(built))
+    assert holding(built, moved["transaction_id"]) <= set(found)
     assert_equals_rebuild(built)
 
 
@@ -80,6 +93,30 @@ def test_index_of_another_polars_build_is_replaced(built):
     assert_equals_rebuild(built)
 
 
+def test_an_index_of_the_previous_layout_is_replaced_by_the_first_run(built):
+    """Previous main kept (h, part) under `hash-<canary>/`: hits named months, not
+    files. The first run after the upgrade must not read it as the new layout: it
+    builds the new index from the table and removes the old one."""
+    table = read_fact(built)
+    canary = pl.Series(["fact_ptr_transactions"]).hash().item()
+    old = f"{fact_index.ROOT}/hash-{canary:016x}"
+    built.delete(built.keys(fact_index.ROOT))
+    entries = table.select(
+        h=pl.col("transaction_id").hash(), part=pl.col("year") * 100 + pl.col("month")
+    )
+    built.write_ipc(entries, f"{old}/base.arrow")
+    moved = move_versions(built, 5, days=200, tag="moved")
+
+    run_job(JOB, {})
+
+    assert built.exists(f"{fact_index.folder()}/base.arrow")
+    assert all(k.startswith(fact_index.folder()) for k in built.keys(fact_index.ROOT))
+    assert holding(built, moved["transaction_id"]) <= set(
+        fact_index.files(built, moved["transaction_id"], month_files(built))
+    )
+    assert_equals_rebuild(built)
+
+
 def test_deltas_are_merged_and_keep_every_entry(built, monkeypatch):
     monkeypatch.setattr(fact_index, "MAX_DELTAS", 3)
     moved = []
@@ -90,8 +127,7 @@ def test_deltas_are_merged_and_keep_every_entry(built, monkeypatch):
     assert len(deltas) < 3
     ids = pl.concat(moved)["transaction_id"]
     latest = read_fact(built).filter(pl.col("transaction_id").is_in(ids.implode()))
-    wanted = {
-        fact_partition_key(y, m) for y, m in latest.select("year", "month").rows()
-    }
-    assert wanted <= set(fact_index.partitions(built, ids))
+    assert latest.height == ids.n_unique()
+    found = fact_index.files(built, ids, month_files(built))
+    assert holding(built, ids) <= set(found)
     assert_equals_rebuild(built)

@@ -123,14 +123,18 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     st.integers(1, 4),  # silver files
     st.integers(1, 30),  # rows validated at once
     st.integers(1, 30),  # rows built into facts at once
+    st.integers(1, 5),  # rows per fact file
 )
-def test_fact_matches_row_by_row_recomputation(member_rows, rows, files, chunk, group):
+def test_fact_matches_row_by_row_recomputation(
+    member_rows, rows, files, chunk, group, file_rows
+):
     """Dedupe keeps the latest version; the member version valid that day is picked;
     -1 keys exactly where no dimension row matches. Whatever the files, chunks and
-    groups of months the rebuild works in."""
+    groups of months the rebuild works in, and the files it writes."""
+    sizes = {"CHUNK_ROWS": chunk, "GROUP_ROWS": group, "FILE_ROWS": file_rows}
     with (
         tempfile.TemporaryDirectory() as root,
-        mock.patch.multiple(fact_rebuild, CHUNK_ROWS=chunk, GROUP_ROWS=group),
+        mock.patch.multiple(fact_rebuild, **sizes),
     ):
         ctx = new_warehouse(root, member_rows)
         for i in range(files):
@@ -152,11 +156,22 @@ def test_fact_matches_row_by_row_recomputation(member_rows, rows, files, chunk, 
 
 
 @settings(max_examples=100, deadline=None)
-@given(members(), silver_rows(), st.lists(st.floats(0, 1), min_size=1, max_size=3))
-def test_rebuild_equals_prefix_rebuild_plus_increments(member_rows, rows, cuts):
+@given(
+    members(),
+    silver_rows(),
+    st.lists(st.floats(0, 1), min_size=1, max_size=3),
+    st.integers(1, 5),  # rows per fact file: increments rewrite single files
+)
+def test_rebuild_equals_prefix_rebuild_plus_increments(
+    member_rows, rows, cuts, file_rows
+):
     rows = sorted(rows, key=lambda r: r["silver_ingest_ts"])
     bounds = sorted(({int(c * len(rows)) for c in cuts} | {len(rows)}) - {0})
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+    with (
+        tempfile.TemporaryDirectory() as a,
+        tempfile.TemporaryDirectory() as b,
+        mock.patch.object(fact_rebuild, "FILE_ROWS", file_rows),
+    ):
         once = new_warehouse(a, member_rows)
         demo_data.append_silver(once.warehouse, frame(rows), "all")
         run_job(JOB, {"rebuild": True}, once)

@@ -15,12 +15,8 @@ import polars as pl
 
 from common.congress import fact_contract, fact_index
 from common.congress import fact_ptr_transactions as fact
-from common.congress.build_fact_transactions import (
-    STATE_KEY,
-    load_dimensions,
-    plan_partitions,
-)
-from common.congress.fact_rebuild import write_partitions
+from common.congress.build_fact_transactions import STATE_KEY, load_dimensions
+from common.congress.fact_rebuild import by_file, write_partitions
 from common.congress.schemas import FactPtrTransactions
 from common.congress.silver import scan_silver
 from common.congress.tables import FACT_PTR
@@ -69,7 +65,7 @@ def build_years(ctx: JobContext, years: list[int]) -> dict[str, Any]:
     )
     rows = fact.fact_rows(latest.sort(fact.fact_order()), dims)
     FactPtrTransactions.validate(rows.drop(fact.PARTITION))
-    parts, _ = plan_partitions(rows, {})
+    parts = by_file(rows)
     ctx.check_lease()
     written = write_partitions(wh, parts)
     return {

@@ -44,7 +44,7 @@ from common.congress.tables import (
     DIMENSIONS,
     FACT_PTR,
     appended_key,
-    fact_partition_key,
+    is_chunk,
     month_folder,
 )
 from common.errors import InvalidEvent, MissingTable
@@ -171,7 +171,7 @@ def increment(
     batch = batch.select(fact.CARRIED)  # frees what `latest` holds or nothing needs
 
     months = month_files(wh)
-    current = read_partitions(wh, touched_partitions(wh, latest, months), months)
+    current = read_files(wh, fact_index.files(wh, latest["transaction_id"], months))
     existing, max_key = known_keys(wh, current, latest, state)
     latest = (
         latest.with_columns(transaction_key=fact.assign_keys(latest, existing, max_key))
@@ -187,29 +187,36 @@ def increment(
     processed = latest.height
     del latest, ordered
 
-    gaining, losing = plan_partitions(rows, current)
-    # months that exist and hold no older version of the run's ids only get appended
-    kept = [k for k in gaining if k in months and k not in current]
-    appends = {k: gaining.pop(k) for k in kept}
+    # The run's rows go to their months: a new month's base, else an appended file.
+    new = {
+        key: df
+        for base, df in fact_rebuild.by_month(rows).items()
+        for key in [appended_key(base, digest(df)) if base in months else base]
+    }
+    # Files holding older versions lose them (a rerun's own appended file excepted).
+    ids = rows["transaction_id"].implode()
+    losing = {
+        key: kept
+        for key, df in current.items()
+        if key not in new
+        for kept in [df.filter(~pl.col("transaction_id").is_in(ids))]
+        if kept.height < df.height
+    }
     # One validation over everything about to be written (keys unique across it).
-    if gaining or losing or appends:
-        parts = [*gaining.values(), *losing.values(), *appends.values()]
-        FactPtrTransactions.validate(pl.concat(parts))
-    fact_index.add(wh, rows)
+    if new or losing:
+        FactPtrTransactions.validate(pl.concat([*new.values(), *losing.values()]))
+    fact_index.add(wh, index_entries(new))
     ctx.check_lease()
-    appended = write_appends(wh, appends)
-    written = len(write_partitions(wh, gaining)) + len(appended)
-    written += len(write_partitions(wh, losing))
-    # a rewritten month's appended files are folded into its base now
-    rewritten = [b for b in current if b in gaining or b in losing]
-    stale = [k for b in rewritten for k in months[b] if k != b]
-    emptied = [k for b, df in losing.items() if df.is_empty() for k in months[b]]
-    deleted = ctx.delete(sorted(set(emptied) | set(stale)))
-    compacted = compact(ctx, months, appended)
+    # new versions before old ones go: a crash leaves a copy for the rerun, never a gap
+    written = write_partitions(wh, new)
+    written += write_partitions(wh, losing)
+    deleted = ctx.delete(sorted(k for k, df in losing.items() if df.is_empty()))
+    appended = {month_base(k): k for k in new if not is_chunk(k)}
+    compacted = compact(ctx, months, appended, set(losing) - set(written))
     top = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
     summary = {
         "transactions_processed": processed,
-        "files_written": written,
+        "files_written": len(written),
         "files_appended": len(appended),
         "files_deleted": deleted + compacted["files_deleted"],
         "months_compacted": compacted["months"],
@@ -240,31 +247,26 @@ def month_files(wh: Warehouse) -> dict[str, list[str]]:
     return months
 
 
-def touched_partitions(
-    wh: Warehouse, latest: pl.DataFrame, months: dict[str, list[str]]
-) -> list[str]:
-    """Months this batch must rewrite: wherever the index says earlier versions of its
-    ids may be. Its brand-new ids only append."""
-    hits = fact_index.partitions(wh, latest["transaction_id"])
-    return sorted(set(hits) & set(months))
+def month_base(key: str) -> str:
+    """The base key of the month holding the fact file `key`."""
+    return month_folder(key) + "transactions.parquet"
 
 
-def read_month(wh: Warehouse, files: list[str]) -> pl.DataFrame:
-    """A month's rows across its files; one row per id (a crash between a rewrite and
-    the deletion of the files it folded in leaves copies: the base's wins)."""
-    frames = [pl.read_parquet(wh.uri(k)) for k in files]
-    whole = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
-    if len(frames) > 1:
-        whole = whole.unique("transaction_id", keep="first", maintain_order=True)
-    return whole
-
-
-def read_partitions(
-    wh: Warehouse, keys: list[str], months: dict[str, list[str]]
-) -> dict[str, pl.DataFrame]:
+def read_files(wh: Warehouse, keys: list[str]) -> dict[str, pl.DataFrame]:
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        frames = pool.map(lambda k: read_month(wh, months[k]), keys)
+        frames = pool.map(lambda k: pl.read_parquet(wh.uri(k)), keys)
         return dict(zip(keys, frames, strict=True))
+
+
+def digest(rows: pl.DataFrame) -> str:
+    """A name for an appended file of `rows`: the same rows (a rerun) give the same."""
+    ids = rows.select(pl.format("{}:{}", "transaction_id", "transaction_key"))
+    return hashlib.sha256("\n".join(ids.to_series()).encode()).hexdigest()[:16]
+
+
+def index_entries(files: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    frames = [fact_index.entries(df, key) for key, df in files.items()]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=fact_index.EMPTY)
 
 
 def known_keys(
@@ -301,66 +303,35 @@ def table_max_key(wh: Warehouse) -> int:
     return int(top.item() or 0)
 
 
-def plan_partitions(
-    rows: pl.DataFrame, current: dict[str, pl.DataFrame]
-) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
-    """(gaining, losing): the full new contents of every partition the run changes.
-    Gaining ones receive this run's rows; losing ones only lose rows that moved to
-    another month (left empty, the file goes)."""
-    gaining: dict[str, pl.DataFrame] = {}
-    offset = 0
-    # `rows` is ordered by transaction date, so each month is one zero-copy slice.
-    months = rows.select(pl.col("year").cast(pl.Int32) * 100 + pl.col("month"))
-    for size, month in months.to_series().rle().struct.unnest().iter_rows():
-        key = fact_partition_key(month // 100, month % 100)
-        gaining[key] = rows.slice(offset, size).drop(fact.PARTITION)
-        offset += size
-    touched = ~pl.col("transaction_id").is_in(rows["transaction_id"].implode())
-    plans = {
-        key: pl.concat([old.lazy().filter(touched), gaining[key].lazy()]).sort(
-            "transaction_date_key", "transaction_key"
-        )
-        if key in gaining
-        else old.lazy().filter(touched)
-        for key, old in current.items()
-    }
-    losing: dict[str, pl.DataFrame] = {}
-    done = pl.collect_all(plans.values(), engine="in-memory")
-    for key, new in zip(plans, done, strict=True):
-        if key in gaining:
-            gaining[key] = new
-        elif new.height < current[key].height:
-            losing[key] = new
-    return gaining, losing
-
-
-def write_appends(wh: Warehouse, appends: dict[str, pl.DataFrame]) -> dict[str, str]:
-    """Each month's new rows as an appended file named by its content (a rerun
-    writes the same name): {base key: appended key}."""
-    keys = {}
-    for base, df in appends.items():
-        ids = df.select(pl.format("{}:{}", "transaction_id", "transaction_key"))
-        digest = hashlib.sha256("\n".join(ids.to_series()).encode()).hexdigest()
-        keys[base] = appended_key(base, digest[:16])
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(lambda b: wh.write_parquet(appends[b], keys[b]), appends))
-    return keys
-
-
 def compact(
-    ctx: JobContext, months: dict[str, list[str]], appended: dict[str, str]
+    ctx: JobContext,
+    months: dict[str, list[str]],
+    appended: dict[str, str],
+    gone: set[str],
 ) -> dict[str, int]:
     """Fold the appended files of every month that now holds more than MAX_APPENDED
-    into its base (written whole first, then the folded files go)."""
+    of them (`months` as listed before the run, less `gone`, plus `appended`) into
+    one, named by what it folds: written first, with its index entries, then the
+    folded files go. A rerun after a crash in between folds the same files (and
+    the copies: one row per id, the first file's) into the same name."""
     wh, folded, months_done = ctx.warehouse, 0, 0
     for base, new in appended.items():
-        files = [*months[base], new]
-        if len(files) - 1 <= MAX_APPENDED:
+        files = [k for k in months.get(base, []) if k not in gone] + [new]
+        extra = sorted({k for k in files if not is_chunk(k)})
+        if len(extra) <= MAX_APPENDED:
             continue
-        rows = read_month(wh, files).sort("transaction_date_key", "transaction_key")
+        frames = [pl.read_parquet(wh.uri(k)) for k in extra]
+        rows = (
+            pl.concat(frames, how="vertical_relaxed")
+            .unique("transaction_id", keep="first", maintain_order=True)
+            .sort("transaction_date_key", "transaction_key")
+        )
+        name = hashlib.sha256("\n".join(extra).encode()).hexdigest()[:16]
+        key = appended_key(base, name)
+        fact_index.add(wh, fact_index.entries(rows, key))
         ctx.check_lease()
-        wh.write_parquet(rows, base)
-        folded += ctx.delete([k for k in files if k != base])
+        wh.write_parquet(rows, key)
+        folded += ctx.delete([k for k in extra if k != key])
         months_done += 1
     return {"months": months_done, "files_deleted": folded}
 

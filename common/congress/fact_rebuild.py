@@ -38,7 +38,7 @@ from common.congress import fact_index
 from common.congress import fact_ptr_transactions as fact
 from common.congress.schemas import FactPtrTransactions, SilverPtrTransactions
 from common.congress.silver import scan_silver
-from common.congress.tables import FACT_PTR, fact_partition_key
+from common.congress.tables import FACT_PTR, chunk_key, fact_partition_key, file_id
 from common.jobs import JobContext
 from common.storage import Warehouse
 from common.validation import split_valid
@@ -49,6 +49,9 @@ SILVER_INPUT = SilverPtrTransactions.to_schema().select_columns(fact.SILVER_INPU
 POSITIONED = SILVER_INPUT.add_columns({SR: pa.Column(pl.UInt32)})
 CHUNK_ROWS = 2_000_000  # silver rows validated at once
 GROUP_ROWS = 2_000_000  # silver rows built into facts at once (whole months: about)
+# A month's files hold at most this many rows: a correction rewrites the file holding
+# the older version, so this bounds what one corrected row costs (benchmarks/README).
+FILE_ROWS = 10_000
 WRITERS = min(8, 2 * (os.cpu_count() or 1))  # object IO waits more than it computes
 
 
@@ -87,7 +90,7 @@ def rebuild(ctx: JobContext, dims: dict[str, pl.DataFrame]) -> Rebuilt:
     written, entries = build_groups(ctx, dims, plan, silver, starts)
     stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in set(written)]
     deleted = ctx.delete(stale)
-    fact_index.replace_entries(wh, pl.concat(entries) if entries else None)
+    fact_index.replace(wh, pl.concat(entries) if entries else None)
     top = plan.select(pl.max("transaction_key")).item() or 0
     return Rebuilt(plan.height, len(written), deleted, rejected, high, top)
 
@@ -184,10 +187,11 @@ def build_groups(
             source = silver.filter(dated(group, starts))
             rows = fact.fact_rows(carried(source, part), dims)
             FactPtrTransactions.validate(rows.drop(fact.PARTITION))
-            entries.append(fact_index.entries(rows).collect())
+            files = by_file(rows)
+            entries.append(fact_index.entries(rows, pl.lit(file_ids(files))))
             written += pending.result() if pending else []
             ctx.check_lease()
-            pending = writer.submit(write_partitions, ctx.warehouse, by_month(rows))
+            pending = writer.submit(write_partitions, ctx.warehouse, files)
             del rows, part
         written += pending.result() if pending else []
     return written, entries
@@ -230,6 +234,27 @@ def by_month(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
         parts[key] = rows.slice(offset, size).drop(fact.PARTITION)
         offset += size
     return parts
+
+
+def by_file(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each month's rows of `rows` as files of at most FILE_ROWS rows, their sizes
+    differing by one at most."""
+    files = {}
+    for base, month in by_month(rows).items():
+        n = -(-month.height // FILE_ROWS)
+        cuts = [i * month.height // n for i in range(n + 1)]
+        for i in range(n):
+            files[chunk_key(base, i)] = month.slice(cuts[i], cuts[i + 1] - cuts[i])
+    return files
+
+
+def file_ids(files: dict[str, pl.DataFrame]) -> pl.Series:
+    """Each row's file id, for `files` (by_file's) in order."""
+    ids, sizes = [file_id(k) for k in files], [df.height for df in files.values()]
+    counts = pl.DataFrame(
+        {"file": ids, "n": sizes}, schema={"file": pl.UInt32, "n": pl.UInt32}
+    )
+    return counts.select(pl.col("file").repeat_by("n")).explode("file").to_series()
 
 
 def write_partitions(wh: Warehouse, parts: dict[str, pl.DataFrame]) -> list[str]:

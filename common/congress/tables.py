@@ -1,5 +1,7 @@
 """Where the Congress tables live in the warehouse (keys relative to its root)."""
 
+import zlib
+
 SILVER_PTR = "silver/ptr_transactions"
 FACT_PTR = "gold/facts/ptr_transactions"
 QUARANTINE = "quarantine"
@@ -10,13 +12,37 @@ DIMENSIONS = {
 
 
 def fact_partition_key(year: int, month: int) -> str:
-    """A month's base file; appended files sit beside it (`appended_key`)."""
+    """A month's base file. A rebuild writes a month as numbered files (`chunk_key`);
+    increments add files named by their content (`appended_key`) beside them."""
     return f"{FACT_PTR}/year={year:04d}/month={month:02d}/transactions.parquet"
 
 
 def appended_key(base: str, suffix: str) -> str:
     """An appended file of the month whose base file is `base`."""
     return base.removesuffix(".parquet") + f"-{suffix}.parquet"
+
+
+def chunk_key(base: str, n: int) -> str:
+    """The n-th file a rebuild writes for the month whose base file is `base`."""
+    return base if n == 0 else appended_key(base, str(n))
+
+
+def is_chunk(key: str) -> bool:
+    """Whether `key` is a file a rebuild wrote (not an appended or compacted one,
+    whose names end in a 16-character digest)."""
+    suffix = key.rsplit("/", 1)[1].removeprefix("transactions").removesuffix(".parquet")
+    return suffix == "" or (suffix[1:].isdigit() and len(suffix) <= 7)
+
+
+def partition_of(key: str) -> int:
+    """The month (YYYYMM) of a fact file's key."""
+    year, month = key.split("/year=")[1].split("/month=")
+    return int(year) * 100 + int(month[:2])
+
+
+def file_id(key: str) -> int:
+    """A fact file's identity in the fact index: the CRC-32 of its name."""
+    return zlib.crc32(key.rsplit("/", 1)[1].encode())
 
 
 def month_folder(key: str) -> str:
