@@ -2,8 +2,11 @@
 
   python benchmarks/fact_build.py rebuild WH    # one rebuild of a local warehouse WH
                                                 # (the shared runner's IMPL_CMD form)
-  python benchmarks/fact_build.py run --rows N    # generate N rows, time rebuild +
-                                                  # a 250-row incremental, print figures
+  python benchmarks/fact_build.py run --rows N [M ...]
+        # for each size: generate, time a rebuild (wall, handler, peak RSS); then on
+        # the first size, 250-row incrementals (a day, new ids spread over every
+        # month, corrections spread the same way) as shares of its rebuild; and how
+        # the rebuild grows from the first size to the others
 
 Side by side with the pandas/DuckDB anchors (../shared/bench, see its README):
   IMPL_CMD="python benchmarks/fact_build.py rebuild" IMPL_NAME=polars \
@@ -17,7 +20,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -119,11 +121,19 @@ def incremental(wh_path: str, rows: int, mode: str) -> tuple[dict, float]:
 
 
 def measured(cmd: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, last line of output) of a child process: its
+    own peak (RUSAGE_CHILDREN would be the largest of all children so far)."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return wall, rss, proc.stdout.strip().splitlines()[-1]
+    proc.stdout.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return wall, usage.ru_maxrss / 1024, out.strip().splitlines()[-1]
 
 
 def main() -> None:
@@ -139,10 +149,10 @@ def main() -> None:
     inc.add_argument("wh")
     inc.add_argument("--rows", type=int, default=250)
     inc.add_argument("--mode", choices=MODES, default="day", help="which rows")
-    run = sub.add_parser("run", help="generate, then time a rebuild and an incremental")
-    run.add_argument("--rows", type=int, default=1_000_000)
+    run = sub.add_parser("run", help="generate, then time rebuilds and incrementals")
+    run.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     run.add_argument("--incremental-rows", type=int, default=250)
-    run.add_argument("--out", help="warehouse folder (default: a temp dir)")
+    run.add_argument("--out", help="folder for the warehouses (default: a temp dir)")
     a = ap.parse_args()
     if a.cmd == "rebuild":
         print(json.dumps(rebuild(a.wh)))
@@ -151,32 +161,47 @@ def main() -> None:
         summary, secs = incremental(a.wh, a.rows, a.mode)
         print(f"incremental  rows={a.rows:>11,} job={secs:7.3f}s {json.dumps(summary)}")
         return
-    wh = a.out or tempfile.mkdtemp(prefix="fact-bench-")
-    if os.path.exists(SHARED_GEN):
-        # the shared generator needs numpy; BENCH_PYTHON may name a venv that has it
-        python = os.environ.get("BENCH_PYTHON", sys.executable)
-        subprocess.run(
-            [python, SHARED_GEN, "--rows", str(a.rows), "--out", wh],
-            check=True,
-            capture_output=True,
+    root = a.out or tempfile.mkdtemp(prefix="fact-bench-")
+    rebuilt = []
+    for rows in a.rows:
+        wh = os.path.join(root, f"wh_{rows}")
+        generate(wh, rows)
+        wall, rss, out = measured([sys.executable, __file__, "rebuild", wh])
+        handler = json.loads(out)["handler_seconds"]
+        rebuilt.append((rows, wall, rss, handler))
+        print(
+            f"rebuild      rows={rows:>11,} wall={wall:7.2f}s handler={handler:7.2f}s "
+            f"peak_rss={rss:8.0f}MB {out}",
+            flush=True,
         )
-    else:
-        from common.congress import demo_data
-        from common.storage import Warehouse
-
-        demo_data.generate(Warehouse(wh), rows=a.rows)
-    wall, rss, out = measured([sys.executable, __file__, "rebuild", wh])
-    print(
-        f"rebuild      rows={a.rows:>11,} wall={wall:7.2f}s peak_rss={rss:8.0f}MB {out}"
-    )
-    handler = json.loads(out)["handler_seconds"]
+    rows, wall, rss, handler = rebuilt[0]
+    for other, wall_, rss_, _ in rebuilt[1:]:
+        print(
+            f"growth       {rows:,} -> {other:,} rows: wall x{wall_ / wall:.2f}, "
+            f"peak RSS x{rss_ / rss:.2f}"
+        )
+    wh = os.path.join(root, f"wh_{rows}")
     for mode in MODES:  # each on top of the one before, as days follow days
         summary, secs = incremental(wh, a.incremental_rows, mode)
         print(
             f"{mode:<12} rows={a.incremental_rows:>11,} job={secs:7.3f}s "
             f"= {secs / handler:.1%} of the rebuild's handler time "
-            f"{json.dumps(summary)}"
+            f"{json.dumps(summary)}",
+            flush=True,
         )
+
+
+def generate(wh: str, rows: int) -> None:
+    if os.path.exists(SHARED_GEN):
+        # the shared generator needs numpy; BENCH_PYTHON may name a venv that has it
+        python = os.environ.get("BENCH_PYTHON", sys.executable)
+        cmd = [python, SHARED_GEN, "--rows", str(rows), "--out", wh]
+        subprocess.run(cmd, check=True, capture_output=True)
+    else:
+        from common.congress import demo_data
+        from common.storage import Warehouse
+
+        demo_data.generate(Warehouse(wh), rows=rows)
 
 
 if __name__ == "__main__":
