@@ -55,15 +55,15 @@ def wait_for(proc: subprocess.Popen, marker: str) -> None:
 
 PAUSED_FACT_WRITER = """
     import os, signal
-    from common.congress import build_fact_transactions as bft
+    from common.congress import build_fact_transactions as bft, fact_rebuild
     from common.jobs import run_job
-    planned = bft.plan_partitions
+    planned = fact_rebuild.by_file  # a group's files, validated, about to be written
     def plan_then_freeze(*args, **kwargs):
         out = planned(*args, **kwargs)
         print("PAUSED", flush=True)
         os.kill(os.getpid(), signal.SIGSTOP)  # the whole process, heartbeat included
         return out
-    bft.plan_partitions = plan_then_freeze
+    fact_rebuild.by_file = plan_then_freeze
     try:
         run_job(bft.JOB, {"rebuild": True})
         print("RESULT ok", flush=True)
