@@ -1,23 +1,23 @@
 """build_fact_transactions: silver PTR rows + dimensions -> the partitioned fact table.
 
-`{"rebuild": true}` rebuilds everything, one `transactions.parquet` per month, a
-group of months at a time (`fact_rebuild`).
+`{"rebuild": true}` rebuilds everything, each month as files of at most
+`fact_rebuild.FILE_ROWS` rows, a group of months at a time (`fact_rebuild`).
 Otherwise only silver rows that landed after the watermark (or on/after `since_date`)
-are processed, and an increment costs what its rows cost: brand-new transaction ids
-are appended to their months as `transactions-<digest>.parquet` without reading or
-rewriting anything; only months that hold an older version of one of the run's ids
-(where, comes from `fact_index`, checked against the months' own rows) are rewritten,
-their appended files folded in. A month holding more than MAX_APPENDED appended files
-is compacted by the run that adds one more (and by every rebuild). Readers see one row
-per transaction id across a month's files.
+are processed, and an increment costs what its rows cost: every processed
+transaction is appended to its month as `transactions-<digest>.parquet` (a month
+without files gets `transactions.parquet`), and only the files that hold an older
+version of one of the run's ids (which, comes from `fact_index`, checked against the
+files' own rows) are rewritten without it. A month holding more than MAX_APPENDED
+appended files has them folded into one by the run that adds one more. Readers see
+one row per transaction id across a month's files.
 
-Crash safety (an increment; a rebuild's is in `fact_rebuild`): every partition is
-computed and validated before the first write; the
-index learns where the run's ids go before anything is written (it may over-report,
-never under-report, so a rerun finds whatever a crashed run appended); partitions
-gaining rows are written before partitions only losing rows (a version that moved
-month), stale files are deleted next, and the watermark (with the highest key)
-advances only after all of that succeeded, so rerunning the same event converges.
+Crash safety (an increment; a rebuild's is in `fact_rebuild`): every file is computed
+and validated before the first write; the index learns where the run's rows go
+before they are written (it may over-report, never under-report, so a rerun finds
+whatever a crashed run wrote); new versions are written before the files holding
+old ones are rewritten (a crash leaves a copy, never a gap), emptied files are
+deleted next, and the watermark (with the highest key) advances only after all of
+that succeeded, so rerunning the same event converges.
 """
 
 from __future__ import annotations

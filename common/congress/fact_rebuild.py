@@ -88,7 +88,8 @@ def rebuild(ctx: JobContext, dims: dict[str, pl.DataFrame]) -> Rebuilt:
     plan = plan.sort(fact.fact_order())
     plan = plan.select(SR, "transaction_key", group_of(plan, starts))
     written, entries = build_groups(ctx, dims, plan, silver, starts)
-    stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in set(written)]
+    kept = set(written)
+    stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in kept]
     deleted = ctx.delete(stale)
     fact_index.replace(wh, pl.concat(entries) if entries else None)
     top = plan.select(pl.max("transaction_key")).item() or 0
