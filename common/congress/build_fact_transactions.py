@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -191,7 +192,7 @@ def increment(
     new = {
         key: df
         for base, df in fact_rebuild.by_month(rows).items()
-        for key in [appended_key(base, digest(df)) if base in months else base]
+        for key in [appended_key(base, rows_digest(df)) if base in months else base]
     }
     # Files holding older versions lose them (a rerun's own appended file excepted).
     ids = rows["transaction_id"].implode()
@@ -205,7 +206,7 @@ def increment(
     # One validation over everything about to be written (keys unique across it).
     if new or losing:
         FactPtrTransactions.validate(pl.concat([*new.values(), *losing.values()]))
-    fact_index.add(wh, index_entries(new))
+    fact_index.add(wh, fact_rebuild.index_entries(rows, new))
     ctx.check_lease()
     # new versions before old ones go: a crash leaves a copy for the rerun, never a gap
     written = write_partitions(wh, new)
@@ -238,12 +239,10 @@ def next_state(
 
 
 def month_files(wh: Warehouse) -> dict[str, list[str]]:
-    """Every month of the table (by its base key) and its files, the base first."""
+    """Every month of the table (by its base key) and its files."""
     months: dict[str, list[str]] = {}
-    for key in sorted(wh.keys(FACT_PTR, ".parquet")):
-        months.setdefault(month_folder(key) + "transactions.parquet", []).append(key)
-    for base, files in months.items():
-        files.sort(key=lambda k: k != base)
+    for key in wh.keys(FACT_PTR, ".parquet"):
+        months.setdefault(month_base(key), []).append(key)
     return months
 
 
@@ -258,15 +257,15 @@ def read_files(wh: Warehouse, keys: list[str]) -> dict[str, pl.DataFrame]:
         return dict(zip(keys, frames, strict=True))
 
 
-def digest(rows: pl.DataFrame) -> str:
-    """A name for an appended file of `rows`: the same rows (a rerun) give the same."""
+def digest(lines: Iterable[str]) -> str:
+    """A file name's suffix from what the file holds: the same lines (a rerun's)
+    give the same name."""
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def rows_digest(rows: pl.DataFrame) -> str:
     ids = rows.select(pl.format("{}:{}", "transaction_id", "transaction_key"))
-    return hashlib.sha256("\n".join(ids.to_series()).encode()).hexdigest()[:16]
-
-
-def index_entries(files: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    frames = [fact_index.entries(df, key) for key, df in files.items()]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=fact_index.EMPTY)
+    return digest(ids.to_series())
 
 
 def known_keys(
@@ -326,8 +325,7 @@ def compact(
             .unique("transaction_id", keep="first", maintain_order=True)
             .sort("transaction_date_key", "transaction_key")
         )
-        name = hashlib.sha256("\n".join(extra).encode()).hexdigest()[:16]
-        key = appended_key(base, name)
+        key = appended_key(base, digest(extra))
         fact_index.add(wh, fact_index.entries(rows, key))
         ctx.check_lease()
         wh.write_parquet(rows, key)

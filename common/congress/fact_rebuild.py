@@ -189,7 +189,7 @@ def build_groups(
             rows = fact.fact_rows(carried(source, part), dims)
             FactPtrTransactions.validate(rows.drop(fact.PARTITION))
             files = by_file(rows)
-            entries.append(fact_index.entries(rows, pl.lit(file_ids(files))))
+            entries.append(index_entries(rows, files))
             written += pending.result() if pending else []
             ctx.check_lease()
             pending = writer.submit(write_partitions, ctx.warehouse, files)
@@ -249,13 +249,15 @@ def by_file(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return files
 
 
-def file_ids(files: dict[str, pl.DataFrame]) -> pl.Series:
-    """Each row's file id, for `files` (by_file's) in order."""
+def index_entries(rows: pl.DataFrame, files: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The fact index's entries of `rows`, which `files` (by_month's or by_file's
+    of `rows`: key -> its slice, in order) split into files."""
     ids, sizes = [file_id(k) for k in files], [df.height for df in files.values()]
     counts = pl.DataFrame(
         {"file": ids, "n": sizes}, schema={"file": pl.UInt32, "n": pl.UInt32}
     )
-    return counts.select(pl.col("file").repeat_by("n")).explode("file").to_series()
+    file = counts.select(pl.col("file").repeat_by("n")).explode("file").to_series()
+    return fact_index.entries(rows, pl.lit(file))
 
 
 def write_partitions(wh: Warehouse, parts: dict[str, pl.DataFrame]) -> list[str]:
