@@ -229,14 +229,13 @@ class Warehouse:
             write_zstd_parquet(df, self.uri(key))
 
     def write_ipc(self, df: pl.DataFrame, key: str) -> None:
-        """Write `df` whole at `key` as uncompressed Arrow IPC (one PUT)."""
-        data = df.write_ipc(None).getvalue()
-        if self.is_local:
+        """Write `df` whole at `key` as uncompressed Arrow IPC."""
+        if self.is_local:  # straight to a temp file: no copy of the bytes in memory
             tmp = self._temp(key)
-            obstore.put(self.store, tmp, data)
+            df.write_ipc(self.uri(tmp))
             obstore.rename(self.store, tmp, key)
-        else:
-            obstore.put(self.store, key, data)
+        else:  # one PUT
+            obstore.put(self.store, key, df.write_ipc(None).getbuffer())
 
     def read_ipc(self, key: str) -> pl.DataFrame:
         if self.is_local:

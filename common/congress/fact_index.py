@@ -57,8 +57,13 @@ def replace(wh: Warehouse, index: pl.DataFrame | None) -> None:
     """Make `index` (entries' frames concatenated; None: empty) the whole index."""
     if index is None:
         index = pl.DataFrame(schema=EMPTY)
-    wh.delete(wh.keys(ROOT))  # another build's or layout's index is stale from now on
+    drop(wh)  # another build's or layout's index is stale from now on
     wh.write_ipc(index, f"{folder()}/base.arrow")
+
+
+def drop(wh: Warehouse) -> None:
+    """Delete the index (any build's, any layout's): the next run builds it."""
+    wh.delete(wh.keys(ROOT))
 
 
 def add(wh: Warehouse, index: pl.DataFrame) -> None:

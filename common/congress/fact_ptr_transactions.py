@@ -159,48 +159,80 @@ def member_keys(rows: pl.DataFrame, members: pl.DataFrame) -> pl.Series:
     )
 
 
+# The contract's columns, in order (schemas.FactPtrTransactions).
+CONTRACT = [
+    "transaction_key",
+    "transaction_id",
+    "member_key",
+    "asset_key",
+    "transaction_date_key",
+    "notification_date_key",
+    "transaction_type",
+    "amount_low",
+    "amount_high",
+    "amount_midpoint",
+    "days_to_notification",
+    "doc_id",
+    "filing_date",
+    "chamber",
+]
+
+
+def row_columns(dims: dict[str, pl.DataFrame]) -> dict[str, pl.Expr]:
+    """The fact's columns that each row's own silver columns give: they can be
+    computed before the rows are deduped or ordered, and on Polars' streaming
+    engine, which spreads them over every core (an eager select would give each
+    expression one core)."""
+    assets, dates = dims["dim_assets"], dims["dim_dates"]
+
+    def date_key_of(col: str) -> pl.Expr:
+        # null outside dim_dates: such rows are rejected before they become facts
+        # (and the contract refuses a null key), but may be computed along the way
+        return pl.col(col).replace_strict(
+            dates["full_date"], dates["date_key"], default=None
+        )
+
+    return {
+        "asset_key": pl.col("asset_name").replace_strict(
+            assets["asset_name"], assets["asset_key"], default=-1, return_dtype=pl.Int64
+        ),
+        "transaction_date_key": date_key_of("transaction_date"),
+        "notification_date_key": date_key_of("notification_date"),
+        "transaction_type": pl.col("transaction_type"),
+        "amount_low": pl.col("amount_low"),
+        "amount_high": pl.col("amount_high"),
+        "amount_midpoint": (pl.col("amount_low") + pl.col("amount_high")) / 2.0,
+        "days_to_notification": (
+            pl.col("notification_date") - pl.col("transaction_date")
+        )
+        .dt.total_days()
+        .cast(pl.Int64),
+        "doc_id": pl.col("doc_id"),
+        "filing_date": pl.col("filing_date"),
+        "chamber": pl.col("chamber"),
+    }
+
+
+# What `finish` needs besides the row columns.
+FINISHED_FROM = ["transaction_key", "transaction_id", "bioguide_id", "transaction_date"]
+
+
 def fact_rows(latest: pl.DataFrame, dims: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Latest versions (silver's columns plus transaction_id and transaction_key,
     ordered by `fact_order`) -> the contract's columns plus year/month."""
-    assets, dates = dims["dim_assets"], dims["dim_dates"]
-    asset_key = pl.col("asset_name").replace_strict(
-        assets["asset_name"], assets["asset_key"], default=-1, return_dtype=pl.Int64
-    )
+    rows = latest.lazy().select(*FINISHED_FROM, **row_columns(dims))
+    return finish(rows.collect(engine="streaming"), dims)
 
-    def date_key_of(col: str) -> pl.Expr:  # every date is in dim_dates by now
-        return pl.col(col).replace_strict(dates["full_date"], dates["date_key"])
 
-    # The row-wise work runs on Polars' streaming engine, which spreads it over
-    # every core (an eager select would give each expression one core).
-    return (
-        latest.with_columns(member_key=member_keys(latest, dims["dim_members"]))
-        .lazy()
-        .select(
-            "transaction_key",
-            "transaction_id",
-            "member_key",
-            asset_key=asset_key,
-            transaction_date_key=date_key_of("transaction_date"),
-            notification_date_key=date_key_of("notification_date"),
-            transaction_type="transaction_type",
-            amount_low="amount_low",
-            amount_high="amount_high",
-            amount_midpoint=(pl.col("amount_low") + pl.col("amount_high")) / 2.0,
-            days_to_notification=(
-                pl.col("notification_date") - pl.col("transaction_date")
-            )
-            .dt.total_days()
-            .cast(pl.Int64),
-            doc_id="doc_id",
-            filing_date="filing_date",
-            chamber="chamber",
-        )
-        .with_columns(
-            year=pl.col("transaction_date_key") // 10000,
-            month=pl.col("transaction_date_key") // 100 % 100,
-        )
-        .collect(engine="streaming")
-    )
+def finish(rows: pl.DataFrame, dims: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """FINISHED_FROM plus the row columns, ordered by `fact_order` -> the
+    contract's columns plus year/month (the member version of each row's date)."""
+    date_key = pl.col("transaction_date_key")
+    return rows.with_columns(
+        member_key=member_keys(rows, dims["dim_members"]),
+        year=date_key // 10000,
+        month=date_key // 100 % 100,
+    ).select(*CONTRACT, *PARTITION)
 
 
 def outside_calendar(dates: pl.DataFrame) -> pl.Expr:

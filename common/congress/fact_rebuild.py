@@ -9,19 +9,23 @@ so a rebuild holds neither:
    row's position in silver).
 3. Latest versions and keys are computed over every id at once (a key is a rank over
    the whole table), moving columns rather than copying them.
-4. Each group in turn reads its rows' other columns back from silver (a scan filtered
-   on the group's dates: the reader decodes the date column, then only matching rows)
-   and picks its latest versions by position (a latest version lies in the group of
-   its own date). They become fact rows in fact order, are validated and written,
-   while the next group is computed.
+4. Each group in turn reads its rows back from silver (a scan filtered on the
+   group's dates: the reader decodes the date column, then only matching rows),
+   computing the fact's row-wise columns as it reads (`fact.row_columns`, on the
+   streaming engine), and picks its latest versions by position (a latest version
+   lies in the group of its own date). They are put in fact order, finished
+   (member keys), validated and written, while the next group is computed.
 
 Peak memory is step 3's narrow columns, or two groups; re-reading costs about a
 third of a full read per group (benchmarks/README.md).
 
 Failure: every partition is validated before it is written, but groups are written one
 after another, so a failure in a later group leaves the earlier groups' months
-rebuilt and the others as they were: each month is whole and valid either way, the
-state and index are untouched, and rerunning the rebuild converges (docs/decisions.md).
+rebuilt and the others as they were: each month is whole and valid either way, and
+the state is untouched. The fact index is deleted before anything is written (a
+rebuild moves ids between file names, so the old index would under-report), so
+the next run, a rerun of the rebuild or an increment, finds none and builds it
+from the table; either converges (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -68,6 +72,9 @@ class Rebuilt:
 def rebuild(ctx: JobContext, dims: dict[str, pl.DataFrame]) -> Rebuilt:
     wh = ctx.warehouse
     silver = scan_silver(wh, SR).select(SR, *fact.SILVER_INPUT)
+    # Files are about to move between names, so the index could under-report until
+    # it is replaced: without one, a run after a crash builds it from the table.
+    fact_index.drop(wh)
     starts = group_starts(silver)
     ids, rejected = valid_ids(silver, dims["dim_dates"])
     high = ids.select(pl.max("silver_ingest_ts")).item()
@@ -86,7 +93,6 @@ def rebuild(ctx: JobContext, dims: dict[str, pl.DataFrame]) -> Rebuilt:
     plan = latest.select(SR, "transaction_date", transaction_key=keys)
     del latest, keys
     plan = plan.sort(fact.fact_order())
-    plan = plan.select(SR, "transaction_key", group_of(plan, starts))
     written, entries = build_groups(ctx, dims, plan, silver, starts)
     kept = set(written)
     stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in kept]
@@ -122,11 +128,13 @@ def month_start(yyyymm: int) -> dt.date:
     return dt.date(yyyymm // 100, yyyymm % 100, 1)
 
 
-def group_of(rows: pl.DataFrame, starts: pl.Series) -> pl.Series:
-    """The group of each row's transaction_date (before the first start: the first)."""
-    months = rows.select(month_of("transaction_date")).to_series()
-    at = starts.search_sorted(months, side="right").cast(pl.Int32)
-    return (at - 1).clip(lower_bound=0).alias("group")
+def group_slices(plan: pl.DataFrame, starts: pl.Series) -> list[tuple[int, int]]:
+    """(offset, length) of each group's rows in `plan` (ordered by date): a
+    transaction_date before the first start is in the first group."""
+    firsts = [month_start(m) for m in starts[1:]]
+    cuts = plan["transaction_date"].search_sorted(pl.Series(firsts, dtype=pl.Date))
+    bounds = [0, *cuts.to_list(), plan.height]
+    return [(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def valid_ids(
@@ -180,13 +188,12 @@ def build_groups(
     # overlap reading and transforming): at most two groups are held at once.
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[list[str]] | None = None
-        offset = 0
-        runs = plan["group"].rle().struct.unnest().select("value", "len").rows()
-        for group, size in runs:
+        for group, (offset, size) in enumerate(group_slices(plan, starts)):
+            if not size:  # no latest version dated in its months
+                continue
             part = plan.slice(offset, size).select(SR, "transaction_key")
-            offset += size
             source = silver.filter(dated(group, starts))
-            rows = fact.fact_rows(carried(source, part), dims)
+            rows = fact.finish(carried(source, part, dims), dims)
             FactPtrTransactions.validate(rows.drop(fact.PARTITION))
             files = by_file(rows)
             entries.append(index_entries(rows, files))
@@ -199,7 +206,7 @@ def build_groups(
 
 
 def dated(group: int, starts: pl.Series) -> pl.Expr:
-    """Rows whose transaction_date is in the group (see group_of)."""
+    """Rows whose transaction_date is in the group (see group_slices)."""
     date = pl.col("transaction_date")
     after = date >= month_start(starts[group]) if group else pl.lit(True)
     if group + 1 < len(starts):
@@ -207,11 +214,20 @@ def dated(group: int, starts: pl.Series) -> pl.Expr:
     return after
 
 
-def carried(silver: pl.LazyFrame, part: pl.DataFrame) -> pl.DataFrame:
-    """The rows of `part` (SR, transaction_key), in its order, with every silver
-    column the fact needs, read from `silver` (filtered to rows holding `part`'s)."""
-    columns = silver.collect(engine="streaming")
-    positions = columns[SR]
+def carried(
+    silver: pl.LazyFrame, part: pl.DataFrame, dims: dict[str, pl.DataFrame]
+) -> pl.DataFrame:
+    """The rows of `part` (SR, transaction_key), in its order, with what
+    `fact.finish` needs, computed from `silver` (filtered to rows holding `part`'s)
+    as it is read."""
+    columns = silver.select(
+        SR,
+        "bioguide_id",
+        "transaction_date",
+        transaction_id=fact.transaction_id(),
+        **fact.row_columns(dims),
+    ).collect(engine="streaming")
+    positions = columns.drop_in_place(SR).rechunk()
     # where each silver position sits in `columns`: a lookup table over their span
     first, last = int(positions.min() or 0), int(positions.max() or 0)  # type: ignore[arg-type]
     span = pl.Series(SR, [0], pl.UInt32).extend_constant(0, last - first)
@@ -219,10 +235,9 @@ def carried(silver: pl.LazyFrame, part: pl.DataFrame) -> pl.DataFrame:
     at = span.scatter(positions - first, index).gather(part[SR] - first)
     if not positions.gather(at).equals(part[SR], check_names=False):
         raise RuntimeError("a latest version is missing from its group's silver rows")
-    return pl.concat(
-        [part.drop(SR), fact.take(columns.drop(SR), at, fact.SILVER_INPUT)],
-        how="horizontal",
-    ).with_columns(transaction_id=fact.transaction_id())
+    return part.select("transaction_key").hstack(
+        fact.take(columns, at, columns.columns)
+    )
 
 
 def by_month(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
