@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
+from common.congress.schemas import FactPtrTransactions
 from common.distinct import maybe_repeated
 
 PARTITION = ["year", "month"]
@@ -159,23 +160,8 @@ def member_keys(rows: pl.DataFrame, members: pl.DataFrame) -> pl.Series:
     )
 
 
-# The contract's columns, in order (schemas.FactPtrTransactions).
-CONTRACT = [
-    "transaction_key",
-    "transaction_id",
-    "member_key",
-    "asset_key",
-    "transaction_date_key",
-    "notification_date_key",
-    "transaction_type",
-    "amount_low",
-    "amount_high",
-    "amount_midpoint",
-    "days_to_notification",
-    "doc_id",
-    "filing_date",
-    "chamber",
-]
+# The contract's columns, in order.
+CONTRACT = list(FactPtrTransactions.to_schema().columns)
 
 
 def row_columns(dims: dict[str, pl.DataFrame]) -> dict[str, pl.Expr]:
