@@ -171,6 +171,12 @@ class Warehouse:
             obstore.delete(self.store, keys)
         return len(keys)
 
+    def rename(self, key: str, to: str) -> None:
+        """Move an object: locally an atomic rename, on S3 a copy, then a delete."""
+        if self.is_local:
+            os.makedirs(os.path.join(self.root, posixpath.dirname(to)), exist_ok=True)
+        obstore.rename(self.store, key, to)
+
     def read_bytes(self, key: str) -> bytes:
         return bytes(obstore.get(self.store, key).bytes())
 

@@ -10,7 +10,7 @@ from typing import cast
 import polars as pl
 import pytest
 
-from common.congress import demo_data, fact_rebuild
+from common.congress import demo_data, fact_index, fact_rebuild
 from common.congress.build_fact_transactions import JOB, STATE_KEY
 from common.congress.dim_dates import calendar
 from common.congress.tables import (
@@ -337,6 +337,7 @@ def test_an_increment_after_a_crashed_rebuild_keeps_one_row_per_id(
     )
     demo_data.append_silver(demo, fixes, "fix")
     run_job(JOB, {})
+    assert not [k for k in demo.keys(fact_index.ROOT) if "/staged-" in k]
     converged = read_fact(demo)
     assert converged["transaction_id"].is_unique().all()
     assert converged["transaction_key"].is_unique().all()

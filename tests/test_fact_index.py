@@ -8,7 +8,7 @@ from typing import cast
 import polars as pl
 import pytest
 
-from common.congress import demo_data, fact_index
+from common.congress import demo_data, fact_index, fact_rebuild
 from common.congress import fact_ptr_transactions as fact
 from common.congress.build_fact_transactions import JOB, month_files
 from common.congress.tables import FACT_PTR
@@ -115,6 +115,19 @@ def test_an_index_of_the_previous_layout_is_replaced_by_the_first_run(built):
         fact_index.files(built, moved["transaction_id"], month_files(built))
     )
     assert_equals_rebuild(built)
+
+
+def test_a_rebuild_in_groups_publishes_what_the_table_gives(built, monkeypatch):
+    """A rebuild stages each group's entries and publishes them as the base and
+    deltas: the same entries as an index built from the table's own files."""
+    monkeypatch.setattr(fact_rebuild, "GROUP_ROWS", 500)
+    run_job(JOB, {"rebuild": True})
+    keys = built.keys(fact_index.ROOT)
+    assert not [k for k in keys if "/staged-" in k]
+    assert len([k for k in keys if "/delta-" in k]) >= 2
+    published = fact_index.read(built).collect().sort(pl.all())
+    fact_index.rebuild(built)
+    assert published.equals(fact_index.read(built).collect().sort(pl.all()))
 
 
 def test_deltas_are_merged_and_keep_every_entry(built, monkeypatch):

@@ -18,7 +18,9 @@ The folder's name also carries the layout (LAYOUT): an index of an earlier layou
 not found either, so the first run after an upgrade builds the new one from the table.
 
 Layout: `<folder>/base.arrow` plus one `delta-<uuid>.arrow` per incremental run,
-merged into the base once there are `MAX_DELTAS` of them.
+merged into the base once there are `MAX_DELTAS` of them. A rebuild stages its
+entries a group at a time (holding them all would cost 16 bytes a row at its peak)
+and publishes them as the base and deltas at its end.
 """
 
 from __future__ import annotations
@@ -62,8 +64,28 @@ def replace(wh: Warehouse, index: pl.DataFrame | None) -> None:
 
 
 def drop(wh: Warehouse) -> None:
-    """Delete the index (any build's, any layout's): the next run builds it."""
+    """Delete the index (any build's, any layout's) and any staged entries: the
+    next run builds it."""
     wh.delete(wh.keys(ROOT))
+
+
+def stage(wh: Warehouse, run: str, part: int, index: pl.DataFrame) -> None:
+    """Keep part of a rebuild's entries out of memory until `publish`: staged
+    entries are invisible to readers of the index."""
+    wh.write_ipc(index, f"{ROOT}/staged-{run}/{part:06d}.arrow")
+
+
+def publish(wh: Warehouse, run: str) -> None:
+    """Make a rebuild's staged entries the whole index (after `drop` and once every
+    file they name is written): the first part becomes the base, the others deltas,
+    the base last, so a crash in between leaves no base and the next run builds
+    the index from the table."""
+    staged = wh.keys(f"{ROOT}/staged-{run}", ".arrow")
+    if not staged:
+        return replace(wh, None)
+    for i, key in enumerate(staged[1:], start=1):
+        wh.rename(key, f"{folder()}/delta-{run}-{i:06d}.arrow")
+    wh.rename(staged[0], f"{folder()}/base.arrow")
 
 
 def add(wh: Warehouse, index: pl.DataFrame) -> None:

@@ -16,8 +16,9 @@ so a rebuild holds neither:
    lies in the group of its own date). They are put in fact order, finished
    (member keys), validated and written, while the next group is computed.
 
-Peak memory is step 3's narrow columns, or two groups; re-reading costs about a
-third of a full read per group (benchmarks/README.md).
+Peak memory is step 3's narrow columns, or two groups (each group's index entries
+are staged as a file, not held: `fact_index.stage`); re-reading costs about a third
+of a full read per group (benchmarks/README.md).
 
 Failure: every partition is validated before it is written, but groups are written one
 after another, so a failure in a later group leaves the earlier groups' months
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -93,11 +95,12 @@ def rebuild(ctx: JobContext, dims: dict[str, pl.DataFrame]) -> Rebuilt:
     plan = latest.select(SR, "transaction_date", transaction_key=keys)
     del latest, keys
     plan = plan.sort(fact.fact_order())
-    written, entries = build_groups(ctx, dims, plan, silver, starts)
+    run = uuid.uuid4().hex
+    written = build_groups(ctx, dims, plan, silver, starts, run)
     kept = set(written)
     stale = [k for k in wh.keys(FACT_PTR, ".parquet") if k not in kept]
     deleted = ctx.delete(stale)
-    fact_index.replace(wh, pl.concat(entries) if entries else None)
+    fact_index.publish(wh, run)
     top = plan.select(pl.max("transaction_key")).item() or 0
     return Rebuilt(plan.height, len(written), deleted, rejected, high, top)
 
@@ -179,11 +182,11 @@ def build_groups(
     plan: pl.DataFrame,
     silver: pl.LazyFrame,
     starts: pl.Series,
-) -> tuple[list[str], list[pl.DataFrame]]:
-    """Build, validate and write each group's partitions: (keys written, index
-    entries)."""
+    run: str,
+) -> list[str]:
+    """Build, validate and write each group's partitions, staging their index
+    entries under `run`; returns the keys written."""
     written: list[str] = []
-    entries = []
     # A group is written while the next is computed (object IO and compression
     # overlap reading and transforming): at most two groups are held at once.
     with ThreadPoolExecutor(max_workers=1) as writer:
@@ -196,13 +199,13 @@ def build_groups(
             rows = fact.finish(carried(source, part, dims), dims)
             FactPtrTransactions.validate(rows.drop(fact.PARTITION))
             files = by_file(rows)
-            entries.append(index_entries(rows, files))
+            fact_index.stage(ctx.warehouse, run, group, index_entries(rows, files))
             written += pending.result() if pending else []
             ctx.check_lease()
             pending = writer.submit(write_partitions, ctx.warehouse, files)
             del rows, part
         written += pending.result() if pending else []
-    return written, entries
+    return written
 
 
 def dated(group: int, starts: pl.Series) -> pl.Expr:
