@@ -199,11 +199,12 @@ def build_groups(
             rows = fact.finish(carried(source, part, dims), dims)
             FactPtrTransactions.validate(rows.drop(fact.PARTITION))
             files = by_file(rows)
-            fact_index.stage(ctx.warehouse, run, group, index_entries(rows, files))
+            entries = index_entries(rows, files)
             written += pending.result() if pending else []
-            ctx.check_lease()
+            ctx.check_lease()  # a writer that lost its lease writes nothing more
+            fact_index.stage(ctx.warehouse, run, group, entries)
             pending = writer.submit(write_partitions, ctx.warehouse, files)
-            del rows, part
+            del rows, part, entries
         written += pending.result() if pending else []
     return written
 
