@@ -174,7 +174,7 @@ class Warehouse:
     def rename(self, key: str, to: str) -> None:
         """Move an object: locally an atomic rename, on S3 a copy, then a delete."""
         if self.is_local:
-            os.makedirs(os.path.join(self.root, posixpath.dirname(to)), exist_ok=True)
+            self._make_folder(to)
         obstore.rename(self.store, key, to)
 
     def read_bytes(self, key: str) -> bytes:
@@ -197,9 +197,13 @@ class Warehouse:
             raise FileExistsError(f"object already exists: {self.uri(key)}") from exc
 
     def _temp(self, key: str) -> str:
+        self._make_folder(key)
         folder, name = posixpath.split(key)
-        os.makedirs(os.path.join(self.root, folder), exist_ok=True)
         return posixpath.join(folder, temp_name(name))
+
+    def _make_folder(self, key: str) -> None:
+        """Locally, the folder a key's file goes in."""
+        os.makedirs(os.path.join(self.root, posixpath.dirname(key)), exist_ok=True)
 
     def sweep_orphans(self) -> int:
         """Delete temporary files that crashed local writers left behind (a live

@@ -199,20 +199,23 @@ def row_columns(dims: dict[str, pl.DataFrame]) -> dict[str, pl.Expr]:
     }
 
 
-# What `finish` needs besides the row columns.
-FINISHED_FROM = ["transaction_key", "transaction_id", "bioguide_id", "transaction_date"]
+# The silver columns `finish` reads besides the row columns, key and id.
+FINISH_INPUT = ["bioguide_id", "transaction_date"]
 
 
 def fact_rows(latest: pl.DataFrame, dims: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Latest versions (silver's columns plus transaction_id and transaction_key,
     ordered by `fact_order`) -> the contract's columns plus year/month."""
-    rows = latest.lazy().select(*FINISHED_FROM, **row_columns(dims))
+    rows = latest.lazy().select(
+        "transaction_key", "transaction_id", *FINISH_INPUT, **row_columns(dims)
+    )
     return finish(rows.collect(engine="streaming"), dims)
 
 
 def finish(rows: pl.DataFrame, dims: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """FINISHED_FROM plus the row columns, ordered by `fact_order` -> the
-    contract's columns plus year/month (the member version of each row's date)."""
+    """transaction_key, transaction_id, FINISH_INPUT and the row columns, ordered
+    by `fact_order` -> the contract's columns plus year/month (the member version
+    of each row's date)."""
     date_key = pl.col("transaction_date_key")
     return rows.with_columns(
         member_key=member_keys(rows, dims["dim_members"]),

@@ -32,6 +32,7 @@ from the table; either converges (docs/decisions.md).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -137,7 +138,7 @@ def group_slices(plan: pl.DataFrame, starts: pl.Series) -> list[tuple[int, int]]
     firsts = [month_start(m) for m in starts[1:]]
     cuts = plan["transaction_date"].search_sorted(pl.Series(firsts, dtype=pl.Date))
     bounds = [0, *cuts.to_list(), plan.height]
-    return [(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [(a, b - a) for a, b in itertools.pairwise(bounds)]
 
 
 def valid_ids(
@@ -226,8 +227,7 @@ def carried(
     as it is read."""
     columns = silver.select(
         SR,
-        "bioguide_id",
-        "transaction_date",
+        *fact.FINISH_INPUT,
         transaction_id=fact.transaction_id(),
         **fact.row_columns(dims),
     ).collect(engine="streaming")
