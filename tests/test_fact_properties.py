@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.congress import demo_data, fact_rebuild
+from common.congress import demo_data, fact_ptr_transactions, fact_rebuild
 from common.congress.build_fact_transactions import JOB
 from common.congress.tables import DIMENSIONS
 from common.jobs import JobContext, run_job
@@ -186,3 +186,26 @@ def test_rebuild_equals_prefix_rebuild_plus_increments(
             run_job(JOB, {"rebuild": i == 0}, steps)
             start = end
         assert read_fact(steps.warehouse).equals(read_fact(once.warehouse))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sets(st.integers(0, 60), max_size=40),  # dim_dates' days: gaps and all
+    st.lists(st.one_of(st.none(), st.integers(-5, 70)), max_size=30),
+)
+def test_date_keys_find_the_dimension_row_or_null(dim_days, days):
+    """A date's key is its dim_dates row's, null where dim_dates has no such day,
+    whatever gaps the dimension has."""
+    keys = {D0 + dt.timedelta(days=d): 7 * d + 1 for d in dim_days}
+    dates = pl.DataFrame(
+        {"full_date": list(keys), "date_key": list(keys.values())},
+        schema={"full_date": pl.Date, "date_key": pl.Int32},
+    )
+    wanted = [None if d is None else D0 + dt.timedelta(days=d) for d in days]
+    got = (
+        pl.DataFrame({"d": wanted}, schema={"d": pl.Date})
+        .select(fact_ptr_transactions.date_keys(dates)("d"))
+        .to_series()
+        .to_list()
+    )
+    assert got == [None if d is None else keys.get(d) for d in wanted]
