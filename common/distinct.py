@@ -16,7 +16,11 @@ def maybe_repeated(values: pl.Series) -> pl.Series:
     that only shares its hash with another)."""
     hashes = values.hash()
     ordered = hashes.sort()
-    repeated = ordered.filter(ordered == ordered.shift(1))
+    # each hash against the one before it, as two views of the sorted copy: a
+    # shifted copy would add a third column as large as the values' hashes
+    after = ordered.slice(1)
+    repeated = after.filter(after == ordered.slice(0, after.len()))
+    del ordered, after
     return hashes.is_in(repeated.implode())
 
 

@@ -85,11 +85,11 @@ def latest_rows(silver: pl.DataFrame) -> pl.DataFrame:
         .filter(ts == ts.max().over("transaction_id"))
         .unique("transaction_id", keep="first", maintain_order=True)
     )
-    keep = (~several).scatter(winners[ROW], True)
-    first_seen = silver["silver_ingest_ts"].scatter(winners[ROW], winners["first_seen"])
-    return (
-        first_seen.alias("first_seen").to_frame().with_row_index(ROW).filter(keep)
-    )
+    rows = (~several).scatter(winners[ROW], True).arg_true().alias(ROW)
+    # only the kept rows' stamps: a full-length copy is as large as the id column's
+    first_seen = silver["silver_ingest_ts"].gather(rows).alias("first_seen")
+    at = rows.search_sorted(winners[ROW])
+    return pl.DataFrame([rows, first_seen.scatter(at, winners["first_seen"])])
 
 
 def take(frame: pl.DataFrame, rows: pl.Series, columns: list[str]) -> pl.DataFrame:
