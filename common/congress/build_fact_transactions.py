@@ -3,12 +3,11 @@
 `{"rebuild": true}` rebuilds everything, each month as files of at most
 `fact_rebuild.FILE_ROWS` rows, a group of months at a time (`fact_rebuild`).
 Otherwise only silver rows that landed after the watermark (or on/after `since_date`)
-are processed, and an increment costs what its rows cost: a new version of an id
-that a rebuild's file of its month holds replaces the older one in that file; every
-other processed transaction is appended to its month as
-`transactions-<digest>.parquet` (a month without files gets `transactions.parquet`);
-and only the files that hold an older version of one of the run's ids (which, comes
-from `fact_index`, checked against the files' own rows) are rewritten. A month holding more than MAX_APPENDED
+are processed, and an increment costs what its rows cost: every processed
+transaction is appended to its month as `transactions-<digest>.parquet` (a month
+without files gets `transactions.parquet`), and only the files that hold an older
+version of one of the run's ids (which, comes from `fact_index`, checked against the
+files' own rows) are rewritten without it. A month holding more than MAX_APPENDED
 appended files has them folded into one by the run that adds one more. Readers see
 one row per transaction id across a month's files.
 
@@ -48,7 +47,6 @@ from common.congress.tables import (
     appended_key,
     is_chunk,
     month_folder,
-    partition_of,
 )
 from common.errors import InvalidEvent, MissingTable
 from common.jobs import JobContext, TableJob
@@ -61,7 +59,6 @@ FORMER_STATE_KEY = "congress/fact_ptr_transactions"  # read until the next commi
 KEY_SCHEMA = {"transaction_id": pl.String, "transaction_key": pl.Int64}
 # Appended files a month may hold: each costs readers an object and its footer.
 MAX_APPENDED = 8
-FILE_ORDER = ["transaction_date_key", "transaction_key"]  # rows within a file
 
 
 class BuildFactParams(BaseModel):
@@ -191,37 +188,32 @@ def increment(
     processed = latest.height
     del latest, ordered
 
-    # A new version replaces its older one in the rebuild's file of its month that
-    # holds it; the other rows go to their months: a new month's base, else an
-    # appended file.
-    placed, rest = in_place(rows, current)
+    # The run's rows go to their months: a new month's base, else an appended file.
     new = {
         key: df
-        for base, df in fact_rebuild.by_month(rest).items()
+        for base, df in fact_rebuild.by_month(rows).items()
         for key in [appended_key(base, rows_digest(df)) if base in months else base]
     }
-    # Files holding older versions lose them (a rerun's own appended file excepted)
-    # and take the rows placed in them.
+    # Files holding older versions lose them (a rerun's own appended file excepted).
     ids = rows["transaction_id"].implode()
-    rewritten = {}
-    for key, df in current.items():
-        kept = df.filter(~pl.col("transaction_id").is_in(ids))
-        if key in placed:
-            kept = pl.concat([kept, placed[key]]).sort(FILE_ORDER)
-        if key not in new and not kept.equals(df):
-            rewritten[key] = kept
+    losing = {
+        key: kept
+        for key, df in current.items()
+        if key not in new
+        for kept in [df.filter(~pl.col("transaction_id").is_in(ids))]
+        if kept.height < df.height
+    }
     # One validation over everything about to be written (keys unique across it).
-    if new or rewritten:
-        FactPtrTransactions.validate(pl.concat([*new.values(), *rewritten.values()]))
-    fact_index.add(wh, fact_rebuild.index_entries(rest, new))
+    if new or losing:
+        FactPtrTransactions.validate(pl.concat([*new.values(), *losing.values()]))
+    fact_index.add(wh, fact_rebuild.index_entries(rows, new))
     ctx.check_lease()
-    # New versions before old ones go: a crash leaves a copy for the rerun, never a
-    # gap. A version replaced in place is one write: old and new are never both seen.
+    # new versions before old ones go: a crash leaves a copy for the rerun, never a gap
     written = write_partitions(wh, new)
-    written += write_partitions(wh, rewritten)
-    deleted = ctx.delete(sorted(k for k, df in rewritten.items() if df.is_empty()))
+    written += write_partitions(wh, losing)
+    deleted = ctx.delete(sorted(k for k, df in losing.items() if df.is_empty()))
     appended = {month_base(k): k for k in new if not is_chunk(k)}
-    compacted = compact(ctx, months, appended, set(rewritten) - set(written))
+    compacted = compact(ctx, months, appended, set(losing) - set(written))
     top = max(max_key, rows.select(pl.max("transaction_key")).item() or 0)
     summary = {
         "transactions_processed": processed,
@@ -232,36 +224,6 @@ def increment(
         **({"files_migrated": migrated} if migrated else {}),
     }
     return summary, rejected, high, top
-
-
-def in_place(
-    rows: pl.DataFrame, current: dict[str, pl.DataFrame]
-) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    """(file -> the rows of `rows` to write in it, the other rows). A row goes into
-    the file a rebuild wrote in the row's own month that holds its id (the first by
-    name, should a crash have left copies), replacing the older version there, so a
-    correction adds no file. Appended files take no rows in place, so a rerun after a
-    crash places every row where its run did."""
-    held = [
-        df.select("transaction_id", month=pl.lit(partition_of(k)), file=pl.lit(k))
-        for k, df in current.items()
-        if is_chunk(k)
-    ]
-    if not held:
-        return {}, rows
-    targets = pl.concat(held).group_by("transaction_id", "month").agg(pl.min("file"))
-    month = pl.col("year").cast(pl.Int32) * 100 + pl.col("month")
-    on = ["transaction_id", "month"]
-    file = (
-        rows.select("transaction_id", month=month)
-        .join(targets, on=on, how="left", maintain_order="left")
-        .get_column("file")
-    )
-    placed = rows.with_columns(file).filter(file.is_not_null())
-    return {
-        key: df.drop("file", *fact.PARTITION)
-        for (key,), df in placed.partition_by("file", as_dict=True).items()
-    }, rows.filter(file.is_null())
 
 
 def next_state(
@@ -361,7 +323,7 @@ def compact(
         rows = (
             pl.concat(frames, how="vertical_relaxed")
             .unique("transaction_id", keep="first", maintain_order=True)
-            .sort(FILE_ORDER)
+            .sort("transaction_date_key", "transaction_key")
         )
         key = appended_key(base, digest(extra))
         fact_index.add(wh, fact_index.entries(rows, key))
