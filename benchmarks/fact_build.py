@@ -6,7 +6,8 @@
         # for each size: generate, time a rebuild (wall, handler, peak RSS); then on
         # the first size, 250-row incrementals (a day, new ids spread over every
         # month, corrections spread the same way) as shares of its rebuild; and how
-        # the rebuild grows from the first size to the others
+        # the rebuild grows from the first size to the others. --repeats K rebuilds
+        # the first size and reruns its incrementals K times, printing median shares
 
 Side by side with the pandas/DuckDB anchors (../shared/bench, see its README):
   IMPL_CMD="python benchmarks/fact_build.py rebuild" IMPL_NAME=polars \
@@ -20,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -152,6 +154,12 @@ def main() -> None:
     run = sub.add_parser("run", help="generate, then time rebuilds and incrementals")
     run.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     run.add_argument("--incremental-rows", type=int, default=250)
+    run.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="rebuild and incrementals on the first size this many times (medians)",
+    )
     run.add_argument("--out", help="folder for the warehouses (default: a temp dir)")
     a = ap.parse_args()
     if a.cmd == "rebuild":
@@ -166,14 +174,7 @@ def main() -> None:
     for rows in a.rows:
         wh = os.path.join(root, f"wh_{rows}")
         generate(wh, rows)
-        wall, rss, out = measured([sys.executable, __file__, "rebuild", wh])
-        handler = json.loads(out)["handler_seconds"]
-        rebuilt.append((rows, wall, rss, handler))
-        print(
-            f"rebuild      rows={rows:>11,} wall={wall:7.2f}s handler={handler:7.2f}s "
-            f"peak_rss={rss:8.0f}MB {out}",
-            flush=True,
-        )
+        rebuilt.append((rows, *timed_rebuild(wh)))
     rows, wall, rss, handler = rebuilt[0]
     for other, wall_, rss_, _ in rebuilt[1:]:
         print(
@@ -181,14 +182,39 @@ def main() -> None:
             f"peak RSS x{rss_ / rss:.2f}"
         )
     wh = os.path.join(root, f"wh_{rows}")
-    for mode in MODES:  # each on top of the one before, as days follow days
-        summary, secs = incremental(wh, a.incremental_rows, mode)
-        print(
-            f"{mode:<12} rows={a.incremental_rows:>11,} job={secs:7.3f}s "
-            f"= {secs / handler:.1%} of the rebuild's handler time "
-            f"{json.dumps(summary)}",
-            flush=True,
-        )
+    shares: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for repeat in range(a.repeats):
+        if repeat:  # each repeat's shares are of its own rebuild, just before them
+            handler = timed_rebuild(wh)[2]
+        for mode in MODES:  # each on top of the one before, as days follow days
+            summary, secs = incremental(wh, a.incremental_rows, mode)
+            shares[mode].append(secs / handler)
+            print(
+                f"{mode:<12} rows={a.incremental_rows:>11,} job={secs:7.3f}s "
+                f"= {secs / handler:.1%} of the rebuild's handler time "
+                f"{json.dumps(summary)}",
+                flush=True,
+            )
+    if a.repeats > 1:
+        for mode, values in shares.items():
+            print(
+                f"{mode:<12} median {statistics.median(values):.1%} of the rebuild's "
+                f"handler time over {a.repeats} repeats "
+                f"({min(values):.1%}..{max(values):.1%})"
+            )
+
+
+def timed_rebuild(wh: str) -> tuple[float, float, float]:
+    """(wall s, peak RSS MB, handler s) of a rebuild of `wh` in a child process."""
+    wall, rss, out = measured([sys.executable, __file__, "rebuild", wh])
+    handler = json.loads(out)["handler_seconds"]
+    rows = json.loads(out)["transactions_processed"]
+    print(
+        f"rebuild      rows={rows:>11,} wall={wall:7.2f}s handler={handler:7.2f}s "
+        f"peak_rss={rss:8.0f}MB {out}",
+        flush=True,
+    )
+    return wall, rss, handler
 
 
 def generate(wh: str, rows: int) -> None:

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -172,8 +173,9 @@ def increment(
     batch = batch.select(fact.CARRIED)  # frees what `latest` holds or nothing needs
 
     months = month_files(wh)
-    current = read_files(wh, fact_index.files(wh, latest["transaction_id"], months))
-    existing, max_key = known_keys(wh, current, latest, state)
+    ids = latest["transaction_id"]
+    found = read_found(wh, fact_index.files(wh, ids, months), ids)
+    existing, max_key = known_keys(wh, found, state)
     latest = (
         latest.with_columns(transaction_key=fact.assign_keys(latest, existing, max_key))
         .drop("first_seen")
@@ -195,17 +197,15 @@ def increment(
         for key in [appended_key(base, rows_digest(df)) if base in months else base]
     }
     # Files holding older versions lose them (a rerun's own appended file excepted).
-    ids = rows["transaction_id"].implode()
     losing = {
-        key: kept
-        for key, df in current.items()
-        if key not in new
-        for kept in [df.filter(~pl.col("transaction_id").is_in(ids))]
-        if kept.height < df.height
+        key: f.kept for key, f in found.items() if key not in new and f.older.height
     }
-    # One validation over everything about to be written (keys unique across it).
-    if new or losing:
-        FactPtrTransactions.validate(pl.concat([*new.values(), *losing.values()]))
+    if new:
+        FactPtrTransactions.validate(pl.concat(new.values()))
+    if losing:
+        # What they keep was validated when first written: columns and types only
+        # (docs/decisions.md, "A rewritten file's rows").
+        FactPtrTransactions.validate(pl.concat([df.lazy() for df in losing.values()]))
     fact_index.add(wh, fact_rebuild.index_entries(rows, new))
     ctx.check_lease()
     # new versions before old ones go: a crash leaves a copy for the rerun, never a gap
@@ -251,10 +251,32 @@ def month_base(key: str) -> str:
     return month_folder(key) + "transactions.parquet"
 
 
-def read_files(wh: Warehouse, keys: list[str]) -> dict[str, pl.DataFrame]:
+@dataclass
+class Found:
+    """A fact file that may hold older versions of a run's ids (`fact_index`)."""
+
+    kept: pl.DataFrame  # its rows that are not
+    older: pl.DataFrame  # transaction_id, transaction_key of those that are
+    top: int  # its highest key
+
+
+def read_found(wh: Warehouse, keys: list[str], ids: pl.Series) -> dict[str, Found]:
+    """Read each of `keys` and split it by whether a row is an older version of one
+    of `ids` (in the readers' threads: it costs as much as the read)."""
+    wanted = ids.implode()
+
+    def one(key: str) -> Found:
+        df = pl.read_parquet(wh.uri(key))
+        older = pl.col("transaction_id").is_in(wanted)
+        top = df.select(pl.max("transaction_key")).item() or 0
+        return Found(
+            df.filter(~older),
+            df.filter(older).select("transaction_id", "transaction_key"),
+            top,
+        )
+
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        frames = pool.map(lambda k: pl.read_parquet(wh.uri(k)), keys)
-        return dict(zip(keys, frames, strict=True))
+        return dict(zip(keys, pool.map(one, keys), strict=True))
 
 
 def digest(lines: Iterable[str]) -> str:
@@ -269,28 +291,17 @@ def rows_digest(rows: pl.DataFrame) -> str:
 
 
 def known_keys(
-    wh: Warehouse,
-    current: dict[str, pl.DataFrame],
-    latest: pl.DataFrame,
-    state: dict[str, Any],
+    wh: Warehouse, found: dict[str, Found], state: dict[str, Any]
 ) -> tuple[pl.DataFrame, int]:
-    """(transaction_id, transaction_key) of the batch's ids already in the table, and
+    """(transaction_id, transaction_key) of the run's ids already in the table, and
     the highest key in use (the state's, or the table's when the state predates it;
     a crashed run may have written keys above the state's)."""
-    old = (
-        pl.concat(
-            [df.select("transaction_id", "transaction_key") for df in current.values()]
-        )
-        if current
-        else pl.DataFrame(schema=KEY_SCHEMA)
-    )
-    existing = old.join(
-        latest.select("transaction_id"), on="transaction_id", how="semi"
-    )
+    older = [f.older for f in found.values()]
+    existing = pl.concat(older) if older else pl.DataFrame(schema=KEY_SCHEMA)
     top = state.get("max_key")
     if top is None:
         top = table_max_key(wh)
-    read = old.select(pl.max("transaction_key")).item() or 0
+    read = max((f.top for f in found.values()), default=0)
     return existing.unique("transaction_id"), max(top, read)
 
 
