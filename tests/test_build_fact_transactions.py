@@ -516,6 +516,33 @@ def test_a_correction_rewrites_only_the_files_holding_its_older_version(
     assert fact.equals(read_fact(demo))
 
 
+def test_a_correction_refuses_a_file_that_breaks_the_contract(demo, monkeypatch):
+    """The rows a rewritten file keeps are checked by schema (not re-validated row by
+    row): a file whose column drifted from the contract stops the run before it
+    writes anything, naming the column."""
+    monkeypatch.setattr(fact_rebuild, "FILE_ROWS", 50)
+    run_job(JOB, {"rebuild": True})
+    key = sorted(fact_files(demo))[0]
+    drifted = pl.read_parquet(demo.uri(key))
+    demo.write_parquet(drifted.with_columns(pl.col("amount_low").cast(pl.Float64)), key)
+    tid = drifted["transaction_id"][0]
+    doc, index = tid.rsplit("-", 1)
+    old = silver(demo).filter(
+        (pl.col("doc_id") == doc) & (pl.col("txn_index") == int(index))
+    )
+    fix = old.sort("silver_ingest_ts").tail(1).with_columns(
+        amount_low=pl.col("amount_low") + 1,
+        silver_ingest_ts=pl.lit(dt.datetime(2031, 2, 1)),
+    )
+    demo_data.append_silver(demo, fix, "fix")
+    before, state = fact_files(demo), JobContext.from_env().state.get(STATE_KEY)
+
+    with pytest.raises(Exception, match="amount_low"):
+        run_job(JOB, {})
+    assert fact_files(demo) == before
+    assert JobContext.from_env().state.get(STATE_KEY) == state
+
+
 def test_a_month_is_compacted_once_it_holds_too_many_appended_files(demo):
     from common.congress.build_fact_transactions import MAX_APPENDED
 
