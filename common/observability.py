@@ -8,6 +8,8 @@ records reach the run log.
 from __future__ import annotations
 
 import os
+import resource
+import sys
 
 from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
@@ -30,6 +32,7 @@ COUNT_METRICS = {
     "events_failed": "EventsFailed",
 }
 BYTES_METRICS = {"output_file_size": "OutputFileSize"}
+PEAK_MEMORY = "PeakMemory"  # what each function's memory alarm reads (terraform)
 
 
 def emit(job: str, name: str, unit: MetricUnit, value: float, table: str = "") -> None:
@@ -60,6 +63,24 @@ def record_summary(job: str, summary: dict, seconds: float) -> None:
         if isinstance(summary.get(field), int):
             emit(job, name, MetricUnit.Bytes, summary[field])
     emit(job, "DurationSeconds", MetricUnit.Seconds, seconds)
+    # The process's peak so far: in Lambda, the most any invocation of this
+    # container needed, which the function's memory alarm compares with memory_mb.
+    emit(job, PEAK_MEMORY, MetricUnit.Megabytes, peak_rss_mb())
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: the kernel's VmHWM, which starts
+    afresh when a program is exec'd (ru_maxrss keeps the peak of whatever exec'd
+    it, such as a PEX bootstrap)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:  # not Linux: ru_maxrss is in bytes on macOS
+        pass
+    scale = 2**20 if sys.platform == "darwin" else 2**10
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
 
 
 def record_invalid_event(job: str, field: str, problem: str) -> None:

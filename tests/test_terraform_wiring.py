@@ -13,7 +13,7 @@ import pandera.polars as pa
 import pytest
 import yaml
 
-from common import catalog, pipelines
+from common import catalog, observability, pipelines
 from common.congress import schemas as congress
 from common.totesys.schemas import STAR
 from tests.shared_data import BUILDROOT
@@ -130,6 +130,21 @@ def test_alarms_cover_pipelines_dead_letters_and_stale_tables():
         assert last in windows, last
         interval = min(every[r.cron] for r in pipeline.runs.values() if r.cron in every)
         assert int(windows[last]) >= interval  # at least one run fits the window
+
+
+def test_every_table_job_alarms_before_its_memory_runs_out():
+    """Each function built from the table-job module alarms when the peak memory its
+    jobs report (the metric the code emits, in MB) passes 80% of its memory_mb."""
+    module = (TF / "modules" / "table_job_lambda" / "main.tf").read_text()
+    block = re.search(r"^    memory = \{\n(.*?)^    \}", module, re.M | re.S)
+    assert block, "no memory alarm in modules/table_job_lambda"
+    fields = dict(re.findall(r"^      (\w+) += (.+)$", block.group(1), re.M))
+    assert fields["metric"] == f'"{observability.PEAK_MEMORY}"'
+    assert fields["statistic"] == '"Maximum"'
+    assert fields["threshold"] == "floor(var.memory_mb * 0.8)"
+    assert fields["dimensions"] == "{ service = var.name, job = var.name }"
+    assert "statistic           = each.value.statistic" in module
+    assert "threshold           = each.value.threshold" in module
 
 
 # The oracle for the catalog: Pandera dtype -> Athena type, written out by hand.

@@ -137,17 +137,30 @@ resource "aws_lambda_function" "this" {
 }
 
 locals {
-  # Lambda's own error count, and the handlers' InvalidEvents metric (bad input)
+  # Lambda's own error count, the handlers' InvalidEvents metric (bad input), and
+  # their PeakMemory past 80% of memory_mb: time to raise it before a run is killed
+  # (README, "Memory and cost per job").
   alarms = {
     errors = {
       namespace  = "AWS/Lambda"
       metric     = "Errors"
       dimensions = { FunctionName = aws_lambda_function.this.function_name }
+      statistic  = "Sum"
+      threshold  = 0
     }
     invalid-events = {
       namespace  = var.metrics_namespace
       metric     = "InvalidEvents"
       dimensions = { service = var.name, job = var.name }
+      statistic  = "Sum"
+      threshold  = 0
+    }
+    memory = {
+      namespace  = var.metrics_namespace
+      metric     = "PeakMemory"
+      dimensions = { service = var.name, job = var.name }
+      statistic  = "Maximum"
+      threshold  = floor(var.memory_mb * 0.8)
     }
   }
 }
@@ -181,10 +194,10 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   namespace           = each.value.namespace
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
-  statistic           = "Sum"
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
-  threshold           = 0
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = [var.alarm_topic_arn]
