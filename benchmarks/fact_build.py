@@ -207,8 +207,8 @@ def main() -> None:
 def timed_rebuild(wh: str) -> tuple[float, float, float]:
     """(wall s, peak RSS MB, handler s) of a rebuild of `wh` in a child process."""
     wall, rss, out = measured([sys.executable, __file__, "rebuild", wh])
-    handler = json.loads(out)["handler_seconds"]
-    rows = json.loads(out)["transactions_processed"]
+    summary = json.loads(out)
+    handler, rows = summary["handler_seconds"], summary["transactions_processed"]
     print(
         f"rebuild      rows={rows:>11,} wall={wall:7.2f}s handler={handler:7.2f}s "
         f"peak_rss={rss:8.0f}MB {out}",

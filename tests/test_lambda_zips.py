@@ -149,9 +149,11 @@ def test_samples_answer_exactly_their_responses(tmp_path):
         records = [json.loads(x) for x in out["logs"].splitlines() if x[:1] == "{"]
         assert any(r.get("message") == "job finished" for r in records), function
         assert any("_aws" in r for r in records), function
-        # the peak its memory alarm reads, in MB: at least the interpreter's own
+        # the peak its memory alarm reads, in MB: at least the interpreter's own,
+        # at most the process's peak the runner reads once the handler returned
         peaks = [r["PeakMemory"][0] for r in records if "PeakMemory" in r]
-        assert len(peaks) == 1 and 20 < peaks[0] < 4096, (function, peaks)
+        assert len(peaks) == 1, (function, peaks)
+        assert 20 < peaks[0] <= out["max_rss_kb"] / 1024 + 0.1, (function, peaks, out)
 
 
 def test_packaged_ingest_reads_only_under_its_source_roots(tmp_path):
