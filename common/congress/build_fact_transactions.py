@@ -263,11 +263,10 @@ class Found:
 def read_found(wh: Warehouse, keys: list[str], ids: pl.Series) -> dict[str, Found]:
     """Read each of `keys` and split it by whether a row is an older version of one
     of `ids` (in the readers' threads: it costs as much as the read)."""
-    wanted = ids.implode()
 
     def one(key: str) -> Found:
         df = pl.read_parquet(wh.uri(key))
-        older = pl.col("transaction_id").is_in(wanted)
+        older = df["transaction_id"].is_in(ids)  # once: both halves filter on it
         top = df.select(pl.max("transaction_key")).item() or 0
         return Found(
             df.filter(~older),

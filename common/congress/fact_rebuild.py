@@ -227,9 +227,10 @@ def carried(
     """The rows of `part` (SR, transaction_date, transaction_key), in its order,
     with what `fact.finish` needs, computed from `silver` (filtered to rows holding
     `part`'s) as it is read."""
+    in_order = ["transaction_key", "transaction_date"]  # `part` has them in order
     columns = silver.select(
         SR,
-        "bioguide_id",  # fact.FINISH_INPUT's other column comes in order with `part`
+        *[c for c in fact.FINISH_INPUT if c not in in_order],
         transaction_id=fact.transaction_id(),
         **fact.row_columns(dims),
     ).collect(engine="streaming")
@@ -241,7 +242,7 @@ def carried(
     at = span.scatter(positions - first, index).gather(part[SR] - first)
     if not positions.gather(at).equals(part[SR], check_names=False):
         raise RuntimeError("a latest version is missing from its group's silver rows")
-    return part.select("transaction_key", "transaction_date").hstack(
+    return part.select(in_order).hstack(
         fact.take(columns, at, columns.columns)
     )
 
