@@ -39,7 +39,7 @@ locals {
       read_prefixes = ["silver/ptr_transactions/", "gold/dimensions/"]
       # _state/...: the fact index (common/congress/fact_index.py), job state kept in the bucket
       write_prefixes = ["gold/facts/ptr_transactions/", "quarantine/fact_ptr_transactions/", "_state/congress/fact_ptr_transactions/"]
-      memory_mb      = 2048 # a 10M-row rebuild peaks at 1.2 GB, 20M at 1.75 GB (benchmarks/README.md)
+      memory_mb      = 2048 # a 10M-row rebuild peaks at 1.2 GB, 20M at 1.8 GB (benchmarks/README.md)
     }
     # rolling 7/30/90-day aggregates per ticker
     compute_trending_stocks = {
