@@ -113,7 +113,8 @@ def wait_for(check, timeout: float, what: str):
             result = check()
             if result:
                 return result
-        except (urllib.error.URLError, ConnectionError):
+        # a poll the busy local server answers late is retried, like one refused
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(1)
     raise AssertionError(f"timed out waiting for {what}")
