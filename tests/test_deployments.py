@@ -77,8 +77,13 @@ def background(
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+# The local server shares 2 cores with the worker's flow runs and, in CI, other tests:
+# a single request may wait well past a quiet machine's milliseconds.
+REQUEST_TIMEOUT_S = 30
+
+
 def get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=REQUEST_TIMEOUT_S) as response:
         return json.load(response)
 
 
@@ -90,7 +95,7 @@ def post(url: str, body: Any) -> Any:
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
         text = response.read()
     return json.loads(text) if text else None
 
